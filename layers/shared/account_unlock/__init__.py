@@ -1,0 +1,1 @@
+"""Shared package of account-unlock: models, sources, vendors, policy, audit and configuration."""

@@ -1,0 +1,33 @@
+"""Settings read from the environment that template.yaml gives each function."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_prefix: str
+    event_bus_name: str
+    idempotency_table: str
+    audit_table: str
+    secret_max_age: int
+    idempotency_ttl_seconds: int
+    event_source: str
+
+
+@cache
+def settings() -> Settings:
+    """Read once per container; every value has a safe default for local use."""
+    env = os.environ
+    return Settings(
+        secret_prefix=env.get("SECRET_PREFIX", "account-unlock").rstrip("/"),
+        event_bus_name=env.get("EVENT_BUS_NAME", "account-unlock"),
+        idempotency_table=env.get("IDEMPOTENCY_TABLE", "account-unlock-idempotency"),
+        audit_table=env.get("AUDIT_TABLE", "account-unlock-audit"),
+        secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
+        idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", str(7 * 24 * 3600))),
+        event_source=env.get("EVENT_SOURCE", "account-unlock"),
+    )

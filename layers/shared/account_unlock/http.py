@@ -1,0 +1,138 @@
+"""The one HTTP policy every vendor connector uses.
+
+- explicit connect/read timeouts on every request, no redirects (credentials never follow one);
+- urllib3 ``Retry`` with exponential backoff on 408/429/5xx and connection errors, honouring
+  ``Retry-After`` up to ``max_retry_after`` seconds;
+- a per-invocation time budget: no retry starts if its wait would overrun the Lambda's remaining
+  time. What cannot be retried in time is raised as a ``TransientError`` so that Lambda's async
+  retries, and after them the dead-letter queue, take over.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
+
+from account_unlock.errors import PermanentError, TransientError, UnlockError
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+USER_AGENT = "account-unlock/1.0"
+
+
+class Budget:
+    """Wall-clock deadline for the vendor calls of the current invocation."""
+
+    def __init__(self) -> None:
+        self.deadline = math.inf
+
+    def start(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+budget = Budget()
+
+
+class VendorRetry(Retry):
+    """``Retry`` that gives up instead of waiting past ``max_retry_after`` or the time budget."""
+
+    max_retry_after: float = 10.0
+
+    def new(self, **kw: Any) -> VendorRetry:
+        retry = super().new(**kw)
+        retry.max_retry_after = self.max_retry_after
+        return retry
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = self.get_retry_after(response) if response is not None else None
+        if wait is None:
+            wait = retry.get_backoff_time()
+        if wait > self.max_retry_after or wait >= budget.remaining():
+            raise MaxRetryError(_pool, url, error or ResponseError("retry would overrun the time budget"))
+        return retry
+
+
+class VendorHttp:
+    """A ``requests`` session per connector, kept for the life of the warm container."""
+
+    def __init__(
+        self,
+        vendor: str,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        retries: int = 3,
+        backoff_factor: float = 0.5,
+        max_retry_after: float = 10.0,
+    ) -> None:
+        self.vendor = vendor
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        retry = VendorRetry(
+            total=retries,
+            backoff_factor=backoff_factor,
+            backoff_max=8,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=None,  # unlocks are idempotent at every vendor: retry POST/PUT too
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.max_retry_after = max_retry_after
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request under the policy; network failures become ``TransientError``."""
+        remaining = budget.remaining()
+        if remaining <= 0:
+            raise TransientError("vendor_timeout", f"{self.vendor}: no time left for another call")
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        try:
+            return self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+        except requests.Timeout:
+            raise TransientError("vendor_timeout", f"{self.vendor} did not answer in time") from None
+        except (requests.ConnectionError, requests.RetryError):
+            raise TransientError("vendor_unavailable", f"{self.vendor} could not be reached") from None
+
+
+def retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else None
+
+
+def classify_status(response: requests.Response, vendor: str, detail: str) -> UnlockError:
+    """Default mapping of an unsuccessful HTTP status to a reason; vendors refine it from bodies."""
+    status = response.status_code
+    message = f"{vendor} answered HTTP {status}: {detail}"
+    if status == 429:
+        return TransientError("rate_limited", message, retry_after=retry_after(response))
+    if status in RETRY_STATUSES or status >= 500:
+        return TransientError("vendor_unavailable", message, retry_after=retry_after(response))
+    if status == 401:
+        return PermanentError("bad_credentials", message)
+    if status == 403:
+        return PermanentError("forbidden", message)
+    if status == 404:
+        return PermanentError("user_not_found", message)
+    return PermanentError("bad_request", message)
+
+
+def json_body(response: requests.Response) -> dict[str, Any]:
+    """The response's JSON object, or ``{}`` when the body is not a JSON object."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

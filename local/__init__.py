@@ -1,0 +1,1 @@
+"""The local stack: embedded AWS (moto server), vendor simulators, the API and the bus rules."""

@@ -1,0 +1,181 @@
+"""A small threaded HTTP server with routes, a request log and fault injection.
+
+Each vendor simulator subclasses ``Simulator`` and declares ``routes``. Tests and the local run
+command use the same simulators: ``requests`` (the log) proves the exact request a connector sent,
+``fail(...)`` queues error answers (429 with Retry-After, 5xx, vendor error bodies) and ``delay``
+makes the next answers slow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return {key: values[-1] for key, values in parse_qs(self.body.decode(), keep_blank_values=True).items()}
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    def encode(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body).encode()
+
+
+@dataclass
+class Fault:
+    reply: Reply
+    path: str  # regex searched in the request path; "" matches every path
+    times: int
+
+
+class Simulator:
+    """Subclasses set ``name`` and ``routes``: (method, path regex with named groups, handler name)."""
+
+    name: ClassVar[str] = "simulator"
+    routes: ClassVar[list[tuple[str, str, str]]] = []
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.faults: deque[Fault] = deque()
+        self.delay_seconds = 0.0
+        self.delay_times = 0
+        self.lock = threading.RLock()
+        self._compiled = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in self.routes]
+        self._server: ThreadingHTTPServer | None = None
+
+    # lifecycle -------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> Simulator:
+        simulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                return
+
+            def _serve(self) -> None:
+                simulator._handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        assert self._server, "simulator not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # test controls ---------------------------------------------------------------------------
+    def fail(self, status: int, body: Any = None, *, headers: dict[str, str] | None = None, path: str = "",
+             times: int = 1) -> None:
+        """Answer the next ``times`` requests whose path matches ``path`` with this reply."""
+        with self.lock:
+            self.faults.append(Fault(Reply(status, body, headers or {}), path, times))
+
+    def delay(self, seconds: float, times: int = 1) -> None:
+        with self.lock:
+            self.delay_seconds, self.delay_times = seconds, times
+
+    def clear(self) -> None:
+        """Forget the request log and pending faults (state is kept)."""
+        with self.lock:
+            self.requests.clear()
+            self.faults.clear()
+            self.delay_times = 0
+
+    def calls(self, method: str | None = None, path: str = "") -> list[Request]:
+        with self.lock:
+            return [r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)]
+
+    # serving ---------------------------------------------------------------------------------
+    def _handle(self, http: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(http.path)
+        length = int(http.headers.get("Content-Length") or 0)
+        request = Request(
+            method=http.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in http.headers.items()},
+            body=http.rfile.read(length) if length else b"",
+        )
+        with self.lock:
+            self.requests.append(request)
+            reply = self._take_fault(request.path)
+            pause = self.delay_seconds if self.delay_times > 0 else 0.0
+            self.delay_times = max(self.delay_times - 1, 0)
+        if pause:
+            time.sleep(pause)
+        if reply is None:
+            reply = self._route(request)
+        payload = reply.encode()
+        http.send_response(reply.status)
+        http.send_header("Content-Type", reply.content_type)
+        http.send_header("Content-Length", str(len(payload)))
+        for key, value in reply.headers.items():
+            http.send_header(key, value)
+        http.end_headers()
+        http.wfile.write(payload)
+
+    def _take_fault(self, path: str) -> Reply | None:
+        for fault in self.faults:
+            if re.search(fault.path, path):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault.reply
+        return None
+
+    def _route(self, request: Request) -> Reply:
+        for method, pattern, handler in self._compiled:
+            match = pattern.match(request.path)
+            if match and method == request.method:
+                request.params = match.groupdict()
+                with self.lock:
+                    return getattr(self, handler)(request)
+        return self.not_routed(request)
+
+    def not_routed(self, request: Request) -> Reply:
+        """The vendor's answer to an unknown path; subclasses return the vendor's own error body."""
+        return Reply(404, {"message": f"no route for {request.method} {request.path}"})
