@@ -28,6 +28,6 @@ def settings() -> Settings:
         idempotency_table=env.get("IDEMPOTENCY_TABLE", "account-unlock-idempotency"),
         audit_table=env.get("AUDIT_TABLE", "account-unlock-audit"),
         secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
-        idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", str(7 * 24 * 3600))),
+        idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_HOURS", "168")) * 3600,
         event_source=env.get("EVENT_SOURCE", "account-unlock"),
     )

@@ -1,0 +1,17 @@
+"""Unlock function: EventBridge "Ticket Resolved" / "Unlock Requested" → vendor unlock, exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from account_unlock.observability import logger, metrics, tracer
+from account_unlock.unlock import handle_event
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.request_id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_event(event, context)

@@ -1,0 +1,48 @@
+"""Webhook function: API Gateway ``POST /webhooks/{source}`` → verified "Ticket Resolved" event."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from account_unlock.observability import logger, metrics, tracer
+from account_unlock.webhook import Answer, handle_webhook
+
+app = APIGatewayRestResolver()
+
+
+def reply(answer: Answer) -> Response:
+    return Response(answer.status, content_types.APPLICATION_JSON, answer.body, headers=answer.headers)
+
+
+@app.post("/webhooks/<source>")
+def receive(source: str) -> Response:
+    event = app.current_event
+    try:
+        body = base64.b64decode(event.body or "", validate=True) if event.is_base64_encoded else (event.body or "").encode()
+    except (binascii.Error, ValueError):
+        return reply(Answer(400, {"error": "body is not valid base64"}))
+    return reply(handle_webhook(source, event.headers or {}, body))
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return reply(Answer(404, {"error": "not found"}))
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception) -> Response:
+    logger.exception("unexpected error")
+    return reply(Answer(500, {"error": "internal error"}))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,94 @@
+"""Where a payload keeps the ticket, its status, the target user and the connection.
+
+Each field is a JMESPath expression, evaluated with Powertools' JMESPath functions (so
+``powertools_json(...)`` can reach into JSON-encoded strings). A source kind ships a preset;
+a source's configuration overrides individual fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.jmespath_utils import query
+from jmespath.exceptions import JMESPathError
+
+
+class MappingError(ValueError):
+    """The payload lacks a field or the mapping itself is wrong; the message names the field."""
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    ticket_id: str
+    status: str
+    resolved: str
+    user: str
+    connection: str | None = None
+    ticket_url: str | None = None
+    requested_by: str | None = None
+    reason: str | None = None
+
+    def with_overrides(self, overrides: dict[str, str]) -> FieldMap:
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise MappingError(f"unknown mapping fields in source configuration: {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **overrides)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    ticket_id: str
+    status: str
+    resolved: bool
+    user: dict[str, str]
+    connection: str | None
+    ticket_url: str | None
+    requested_by: str | None
+    reason: str | None
+
+
+def _search(expression: str | None, payload: Any) -> Any:
+    if expression is None:
+        return None
+    try:
+        return query(data=payload, envelope=expression)
+    except JMESPathError:
+        raise MappingError(f"mapping expression '{expression}' is not valid") from None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value)
+
+
+def _required(name: str, expression: str, payload: Any) -> str:
+    value = _text(_search(expression, payload))
+    if value is None:
+        raise MappingError(f"missing field {name} (at '{expression}')")
+    return value
+
+
+def extract(fields: FieldMap, payload: Any) -> Extracted:
+    """Apply the mapping; raise ``MappingError`` naming the first missing field."""
+    if not isinstance(payload, dict):
+        raise MappingError("body must be a JSON object")
+    ticket_id = _required("ticket_id", fields.ticket_id, payload)
+    status = _required("status", fields.status, payload)
+    user = _search(fields.user, payload)
+    if not isinstance(user, dict):
+        raise MappingError(f"missing field user (at '{fields.user}')")
+    return Extracted(
+        ticket_id=ticket_id,
+        status=status,
+        resolved=_search(fields.resolved, payload) is True,
+        user={str(k): str(v) for k, v in user.items() if _text(v) is not None},
+        connection=_text(_search(fields.connection, payload)),
+        ticket_url=_text(_search(fields.ticket_url, payload)),
+        requested_by=_text(_search(fields.requested_by, payload)),
+        reason=_text(_search(fields.reason, payload)),
+    )

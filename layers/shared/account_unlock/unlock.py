@@ -1,0 +1,165 @@
+"""The unlock service: a request event in, at most one vendor unlock, exactly one recorded outcome.
+
+Idempotency (Powertools, DynamoDB) is keyed on the business key: origin system + ticket (or the
+request id when there is no ticket) + connection + user. A duplicate delivery, a retried webhook or
+a replayed event returns the stored outcome without calling the vendor again.
+
+Permanent failures are outcomes: recorded, published as "Unlock Failed" and stored as the idempotent
+result, never retried. Transient failures are raised after the in-process retries, so no record is
+kept and Lambda's async retries, then the on-failure destination (DLQ), take over.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from account_unlock import audit, events, http
+from account_unlock.config import settings
+from account_unlock.connections import connector_for
+from account_unlock.errors import PermanentError, TransientError
+from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
+from account_unlock.observability import logger, metrics
+from account_unlock.vendors.base import Connector, VendorResult
+
+BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user]"
+# Time kept back from the Lambda timeout to record the outcome after the last vendor call.
+BUDGET_MARGIN_SECONDS = 5.0
+
+persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+idempotency_config = IdempotencyConfig(
+    event_key_jmespath=BUSINESS_KEY,
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=settings().idempotency_ttl_seconds,
+)
+
+
+def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Entry point of the unlock function for one EventBridge event."""
+    idempotency_config.register_lambda_context(context)
+    try:
+        envelope = parse(event=event, model=EventBridgeModel)
+    except ValidationError:
+        return finish(invalid_outcome(event.get("detail"), "the event is not an EventBridge event"))
+    if envelope.detail_type not in REQUEST_DETAIL_TYPES:
+        logger.warning("ignored event", extra={"detail_type": envelope.detail_type})
+        return {"status": "ignored", "detail_type": envelope.detail_type}
+    try:
+        request = UnlockRequest.model_validate(envelope.detail)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in err["loc"]) or "detail" for err in exc.errors()})
+        return finish(invalid_outcome(envelope.detail, f"invalid fields: {', '.join(fields)}"))
+    http.budget.start(context.get_remaining_time_in_millis() / 1000 - BUDGET_MARGIN_SECONDS)
+    return unlock_once(request=request.model_dump(mode="json", exclude_none=True))
+
+
+@idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)
+def unlock_once(request: dict[str, Any]) -> dict[str, Any]:
+    return finish(perform(UnlockRequest.model_validate(request)))
+
+
+def perform(request: UnlockRequest) -> UnlockOutcome:
+    """Call the vendor; permanent errors become a failed outcome, transient ones propagate."""
+    vendor = "unknown"
+    try:
+        connector = connector_for(request.connection)
+        vendor = connector.vendor
+        result = timed_unlock(connector, request)
+    except PermanentError as exc:
+        return outcome(request, vendor, "failed", exc.reason, exc.message, exc.vendor_reference)
+    except TransientError as exc:
+        metrics.add_dimension(name="vendor", value=vendor)
+        metrics.add_metric(name="VendorTransientFailures", unit=MetricUnit.Count, value=1)
+        logger.warning("transient failure, left to retry", extra={"reason": exc.reason, "error": exc.message})
+        raise
+    return outcome(request, vendor, "unlocked", "unlocked", result.message, result.vendor_reference, result.actions)
+
+
+def timed_unlock(connector: Connector, request: UnlockRequest) -> VendorResult:
+    started = time.perf_counter()
+    try:
+        return connector.unlock(request)
+    finally:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.add_metric(name="VendorLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+
+
+def outcome(
+    request: UnlockRequest,
+    vendor: str,
+    status: str,
+    reason: str,
+    message: str,
+    vendor_reference: str | None,
+    actions: list[str] | None = None,
+) -> UnlockOutcome:
+    return UnlockOutcome(
+        request_id=request.request_id,
+        status=status,  # type: ignore[arg-type]
+        reason=reason,
+        message=message,
+        connection=request.connection,
+        vendor=vendor,
+        user={request.user.kind: request.user.value},
+        origin=request.origin,
+        requested_by=request.requested_by,
+        vendor_reference=vendor_reference,
+        actions=actions or [],
+    )
+
+
+def invalid_outcome(detail: Any, message: str) -> UnlockOutcome:
+    """A request that cannot be parsed is still recorded, with whatever identifies it."""
+    detail = detail if isinstance(detail, dict) else {}
+
+    def text(value: Any) -> str:
+        return value[:128] if isinstance(value, str) and value else "unknown"
+
+    origin = detail.get("origin") if isinstance(detail.get("origin"), dict) else {}
+    return UnlockOutcome(
+        request_id=text(detail.get("request_id")),
+        status="failed",
+        reason="invalid_request",
+        message=message,
+        connection=text(detail.get("connection")),
+        user={},
+        origin=Origin.model_construct(system=text(origin.get("system"))),
+    )
+
+
+def finish(result: UnlockOutcome) -> dict[str, Any]:
+    """Audit, measure and publish the outcome. A failure here is logged, never a second unlock."""
+    vendor = result.vendor or "unknown"
+    metrics.add_dimension(name="vendor", value=vendor)
+    metrics.add_metric(name="UnlockRequests", unit=MetricUnit.Count, value=1)
+    if result.status == "unlocked":
+        metrics.add_metric(name="UnlockSucceeded", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="UnlockFailed", unit=MetricUnit.Count, value=1)
+        dimensions = {"vendor": vendor, "source": result.origin.system, "reason": result.reason}
+        with single_metric(name="UnlockFailedByReason", unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
+            pass
+    logger.info("unlock outcome", extra={"outcome": result.model_dump(mode="json", exclude_none=True)})
+    detail = result.model_dump(mode="json", exclude_none=True)
+    try:
+        audit.record(result)
+    except Exception:
+        logger.exception("audit record failed")
+        metrics.add_metric(name="AuditWriteFailed", unit=MetricUnit.Count, value=1)
+    try:
+        events.publish(result.detail_type, detail, settings().event_source)
+    except Exception:
+        logger.exception("outcome event not published")
+        metrics.add_metric(name="OutcomePublishFailed", unit=MetricUnit.Count, value=1)
+    return detail
