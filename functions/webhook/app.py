@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_unlock.observability import logger, metrics, tracer
@@ -17,6 +18,8 @@ app = APIGatewayRestResolver()
 
 
 def reply(answer: Answer) -> Response:
+    metrics.add_dimension(name="status", value=str(answer.status))
+    metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)
     return Response(answer.status, content_types.APPLICATION_JSON, answer.body, headers=answer.headers)
 
 

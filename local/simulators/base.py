@@ -27,6 +27,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    status: int = 0  # the status the simulator answered with
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -149,6 +150,7 @@ class Simulator:
             time.sleep(pause)
         if reply is None:
             reply = self._route(request)
+        request.status = reply.status
         payload = reply.encode()
         http.send_response(reply.status)
         http.send_header("Content-Type", reply.content_type)

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from local.simulators.base import Reply, Request, Simulator
 
@@ -56,7 +56,7 @@ def now() -> str:
 
 class GigyaSimulator(Simulator):
     name = "gigya"
-    routes = [("POST", r"/accounts\.rba\.unlock", "unlock")]
+    routes: ClassVar[list[tuple[str, str, str]]] = [("POST", r"/accounts\.rba\.unlock", "unlock")]
 
     def __init__(self, api_key: str, user_key: str, secret: str, data_center: str = "us1") -> None:
         super().__init__()
@@ -88,6 +88,16 @@ class GigyaSimulator(Simulator):
         super().clear()
         with self.lock:
             self.code_faults.clear()
+
+    def reset(self, data_center: str = "us1") -> None:
+        """Forget accounts, locked IPs and switches as well, so one started simulator serves many tests."""
+        self.clear()
+        with self.lock:
+            self.accounts.clear()
+            self.locked_ips.clear()
+            self.data_center = data_center
+            self.wrong_data_center = False
+            self.api_domain = None
 
     @property
     def own_api_domain(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from local.simulators.base import Reply, Request, Simulator
@@ -24,27 +24,44 @@ ACCOUNT = r"/identity/v2/manage/account"
 
 # ErrorCode: (HTTP status, Message, Description). Texts of 901/902/908/938/1079 are the seed pages'.
 ERRORS: dict[int, tuple[int, str, str]] = {
-    901: (401, "The API key is unauthorized",
-          "The provided LoginRadius API key is invalid or is not authorized, please use a valid or authorized "
-          "LoginRadius API key or check the API key for your LoginRadius account."),
-    902: (401, "The API secret is unauthorized",
-          "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or authorized "
-          "LoginRadius API secret or check the API secret for your LoginRadius account."),
+    901: (
+        401,
+        "The API key is unauthorized",
+        "The provided LoginRadius API key is invalid or is not authorized, please use a valid or authorized "
+        "LoginRadius API key or check the API key for your LoginRadius account.",
+    ),
+    902: (
+        401,
+        "The API secret is unauthorized",
+        "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or authorized "
+        "LoginRadius API secret or check the API secret for your LoginRadius account.",
+    ),
     908: (400, "A parameter is not formatted correctly", "A parameter is not formatted correctly."),
-    938: (403, "User does not exist",
-          "The user does not exist, please use a valid user in order to process this request."),
+    938: (
+        403,
+        "User does not exist",
+        "The user does not exist, please use a valid user in order to process this request.",
+    ),
     950: (500, "Unknown error", "An unknown error has occurred, please try again."),
     991: (403, "Account is blocked", "The account is blocked, please contact the site administrator."),
-    1079: (400, "Put body is invalid or empty",
-           "Please use a valid put body in JSON format in order to process this request."),
+    1079: (
+        400,
+        "Put body is invalid or empty",
+        "Please use a valid put body in JSON format in order to process this request.",
+    ),
 }
 
 
 def error_body(code: int, description: str | None = None) -> dict[str, Any]:
     """A LoginRadius error body for ``code`` (also handy for ``sim.fail``)."""
     _, message, default = ERRORS[code]
-    return {"ErrorCode": code, "Message": message, "Description": description or default,
-            "IsProviderError": False, "ProviderErrorResponse": None}
+    return {
+        "ErrorCode": code,
+        "Message": message,
+        "Description": description or default,
+        "IsProviderError": False,
+        "ProviderErrorResponse": None,
+    }
 
 
 def error(code: int, description: str | None = None) -> Reply:
@@ -77,7 +94,7 @@ class LoginRadiusUser:
 
 class LoginRadiusSimulator(Simulator):
     name = "loginradius"
-    routes = [
+    routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", ACCOUNT, "get_account"),
         ("PUT", ACCOUNT + r"/(?P<uid>[^/]+)", "update_account"),
     ]
@@ -88,8 +105,16 @@ class LoginRadiusSimulator(Simulator):
         self.api_secret = api_secret
         self.users: dict[str, LoginRadiusUser] = {}
 
-    def add_user(self, email: str, username: str, *, uid: str | None = None, locked: bool = True,
-                 blocked: bool = False, phone: str | None = None) -> LoginRadiusUser:
+    def add_user(
+        self,
+        email: str,
+        username: str,
+        *,
+        uid: str | None = None,
+        locked: bool = True,
+        blocked: bool = False,
+        phone: str | None = None,
+    ) -> LoginRadiusUser:
         user = LoginRadiusUser(uid or uuid.uuid4().hex, email, username, phone, locked, blocked, uuid.uuid4().hex)
         self.users[user.uid] = user
         return user
@@ -114,8 +139,9 @@ class LoginRadiusSimulator(Simulator):
             return error(902)
         return None
 
-    def _find(self, *, email: str | None = None, username: str | None = None,
-              phone: str | None = None) -> LoginRadiusUser | None:
+    def _find(
+        self, *, email: str | None = None, username: str | None = None, phone: str | None = None
+    ) -> LoginRadiusUser | None:
         for user in self.users.values():
             if email is not None and user.email.lower() == email.lower():
                 return user

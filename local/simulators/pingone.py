@@ -12,7 +12,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote_plus
 
 from local.simulators.base import Reply, Request, Simulator
@@ -52,7 +52,7 @@ def error(status: int, code: str, message: str, details: list[dict[str, str]] | 
 
 class PingOneSimulator(Simulator):
     name = "pingone"
-    routes = [
+    routes: ClassVar[list[tuple[str, str, str]]] = [
         ("POST", r"/(?P<env>[^/]+)/as/token", "token"),
         ("GET", USERS, "list_users"),
         ("POST", USERS + r"/(?P<user>[^/]+)", "unlock_account"),

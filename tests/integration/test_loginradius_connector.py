@@ -50,8 +50,12 @@ def connector(sim: LoginRadiusSimulator, **fields: Any) -> LoginRadiusConnector:
 
 def request(**user: str) -> UnlockRequest:
     return UnlockRequest.model_validate(
-        {"request_id": "req-1", "origin": {"system": "zendesk", "ticket_id": "42"}, "connection": "lr-prod",
-         "user": user}
+        {
+            "request_id": "req-1",
+            "origin": {"system": "zendesk", "ticket_id": "42"},
+            "connection": "lr-prod",
+            "user": user,
+        }
     )
 
 
@@ -251,6 +255,15 @@ def test_unreachable_vendor_is_transient() -> None:
     with pytest.raises(TransientError) as caught:
         built.unlock(request(id=UID))
     assert caught.value.reason == "vendor_unavailable"
+
+
+def test_retry_after_longer_than_allowed_is_transient_without_waiting(sim: LoginRadiusSimulator) -> None:
+    sim.fail(429, {"Message": "Too Many Requests"}, headers={"Retry-After": "3600"})
+    with pytest.raises(TransientError) as caught:
+        connector(sim).unlock(request(id=UID))
+    assert caught.value.reason == "rate_limited"
+    assert caught.value.retry_after == 3600
+    assert len(sim.requests) == 1
 
 
 # input and configuration -----------------------------------------------------------------------------

@@ -225,6 +225,21 @@ def test_500_until_retries_run_out_is_transient(sim: SailPointSimulator) -> None
     assert account.locked is True
 
 
+def test_rate_limit_until_retries_run_out_is_transient(sim: SailPointSimulator) -> None:
+    sim.add_account("jdoe", account_id=ACCOUNT_ID)
+    sim.fail(429, RATE_LIMITED, headers={"Retry-After": "1"}, path="/unlock$", times=5)
+    sailpoint = connector(sim)
+    sailpoint.http = VendorHttp("sailpoint", retries=1, backoff_factor=0)
+
+    with pytest.raises(TransientError) as caught:
+        sailpoint.unlock(request(id=ACCOUNT_ID))
+
+    assert caught.value.reason == "rate_limited"
+    assert caught.value.retry_after == 1
+    assert "Rate Limit Exceeded" in caught.value.message
+    assert len(sim.calls("POST", "/unlock$")) == 2
+
+
 def test_403_is_forbidden_and_not_retried(sim: SailPointSimulator) -> None:
     account = sim.add_account("jdoe", account_id=ACCOUNT_ID)
     sim.provisioning_scope = False
@@ -258,9 +273,7 @@ def test_confirmation_polls_until_the_account_is_unlocked(sim: SailPointSimulato
     sim.add_account("jdoe", account_id=ACCOUNT_ID)
     sim.unlock_after_reads = 2  # the task completes after two reads that still say locked
 
-    result = connector(sim, confirm=True, confirm_attempts=5, confirm_interval_seconds=0).unlock(
-        request(id=ACCOUNT_ID)
-    )
+    result = connector(sim, confirm=True, confirm_attempts=5, confirm_interval_seconds=0).unlock(request(id=ACCOUNT_ID))
 
     assert result.message == "account unlocked"
     assert result.actions == ["account.unlock", "account.unlock.confirmed"]
@@ -271,9 +284,7 @@ def test_confirmation_gives_up_without_failing(sim: SailPointSimulator) -> None:
     account = sim.add_account("jdoe", account_id=ACCOUNT_ID)
     sim.unlock_after_reads = None  # the task never completes
 
-    result = connector(sim, confirm=True, confirm_attempts=3, confirm_interval_seconds=0).unlock(
-        request(id=ACCOUNT_ID)
-    )
+    result = connector(sim, confirm=True, confirm_attempts=3, confirm_interval_seconds=0).unlock(request(id=ACCOUNT_ID))
 
     assert account.locked is True
     assert result.message == STILL_LOCKED

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.exceptions import RetryError
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
@@ -103,7 +104,7 @@ class VendorHttp:
             return self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
         except requests.Timeout:
             raise TransientError("vendor_timeout", f"{self.vendor} did not answer in time") from None
-        except (requests.ConnectionError, requests.RetryError):
+        except (requests.ConnectionError, RetryError):
             raise TransientError("vendor_unavailable", f"{self.vendor} could not be reached") from None
 
 

@@ -48,6 +48,7 @@ idempotency_config = IdempotencyConfig(
 def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point of the unlock function for one EventBridge event."""
     idempotency_config.register_lambda_context(context)
+    metrics.add_metric(name="UnlockEventsReceived", unit=MetricUnit.Count, value=1)
     try:
         envelope = parse(event=event, model=EventBridgeModel)
     except ValidationError:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from account_unlock.vendors.base import Connector
+from account_unlock.vendors.loginradius import LoginRadiusConnector
 from account_unlock.vendors.pingone import PingOneConnector
+from account_unlock.vendors.sailpoint import SailPointConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
+    LoginRadiusConnector.vendor: LoginRadiusConnector,
     PingOneConnector.vendor: PingOneConnector,
+    SailPointConnector.vendor: SailPointConnector,
 }

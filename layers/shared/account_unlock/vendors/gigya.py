@@ -172,10 +172,12 @@ class GigyaConnector(Connector):
             raise error
         if not isinstance(code, int) or isinstance(code, bool):
             if response.ok:
-                raise TransientError("vendor_unavailable", "Gigya answered without an errorCode", vendor_reference=reference)
-            error = classify_status(response, "Gigya", response.reason or "no errorCode in the answer")
+                raise TransientError(
+                    "vendor_unavailable", "Gigya answered without an errorCode", vendor_reference=reference
+                )
             if response.status_code == 404:  # a wrong base_url, not an unknown user
-                error = PermanentError("bad_request", f"Gigya answered HTTP 404 for {METHOD}: check base_url")
+                raise PermanentError("bad_request", f"Gigya answered HTTP 404 for {METHOD}: check base_url")
+            error = classify_status(response, "Gigya", response.reason or "no errorCode in the answer")
             error.vendor_reference = reference
             raise error
         return {**body, "errorCode": code}, reference
@@ -195,7 +197,7 @@ class GigyaConnector(Connector):
     @staticmethod
     def _detail(code: object, body: dict[str, Any]) -> str:
         text = " ".join(str(body[key]) for key in ("errorMessage", "errorDetails") if body.get(key))
-        return f"{code if code is not None else 'error'}: {text or 'no details'}"
+        return f"{code if code is not None else 'error'}: {text[:300] or 'no details'}"  # errorDetails may be a trace
 
     def _error(self, code: int, body: dict[str, Any], reference: str | None, field: str) -> UnlockError:
         message = f"Gigya {self._detail(code, body)}"

@@ -19,8 +19,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import classify_status, json_body, retry_after
-from account_unlock.models import UserRef
-from account_unlock.models import UnlockRequest
+from account_unlock.models import UnlockRequest, UserRef
 from account_unlock.validation import filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
 
@@ -84,8 +83,9 @@ class LoginRadiusConnector(Connector):
         if self.config.lift_block:
             update["IsActive"] = True
             actions.append("account.update:IsActive=true")
-        profile = self._call("PUT", f"{self.api}{ACCOUNT_PATH}/{uid}", uid=uid, json=update,
-                             headers={"Content-Type": JSON})
+        profile = self._call(
+            "PUT", f"{self.api}{ACCOUNT_PATH}/{uid}", uid=uid, json=update, headers={"Content-Type": JSON}
+        )
         return VendorResult(vendor_reference=uid, actions=actions, message=self._confirm(profile, uid))
 
     def _uid(self, user: UserRef) -> str:
@@ -107,12 +107,18 @@ class LoginRadiusConnector(Connector):
     def _confirm(self, profile: dict[str, Any], uid: str) -> str:
         """Check the profile the update returned; the account must no longer be locked."""
         if profile.get("IsLoginLocked") is True:
-            raise PermanentError("unlock_not_confirmed", "LoginRadius still reports IsLoginLocked true after the update",
-                                 vendor_reference=uid)
+            raise PermanentError(
+                "unlock_not_confirmed",
+                "LoginRadius still reports IsLoginLocked true after the update",
+                vendor_reference=uid,
+            )
         if profile.get("IsActive") is False:
             if self.config.lift_block:
-                raise PermanentError("unlock_not_confirmed", "LoginRadius still reports IsActive false after the update",
-                                     vendor_reference=uid)
+                raise PermanentError(
+                    "unlock_not_confirmed",
+                    "LoginRadius still reports IsActive false after the update",
+                    vendor_reference=uid,
+                )
             raise PermanentError(
                 "account_blocked",
                 "LoginRadius login lock cleared, but the account is blocked (IsActive false) and the connection "
@@ -123,8 +129,9 @@ class LoginRadiusConnector(Connector):
             return "account unlocked (LoginRadius did not return IsLoginLocked to confirm it)"
         return "account unlocked and block lifted" if self.config.lift_block else "account unlocked"
 
-    def _call(self, method: str, url: str, *, uid: str | None = None, headers: dict[str, str] | None = None,
-              **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, url: str, *, uid: str | None = None, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Send one authenticated request; return the JSON body of a success, raise on any error body."""
         auth = {
             API_KEY_HEADER: self.config.api_key,
@@ -143,8 +150,9 @@ class LoginRadiusConnector(Connector):
         message = body.get("Message") or response.reason or "error"
         detail = f"{code}: {message}" if code is not None else str(message)
         if code in TRANSIENT_CODES:
-            return TransientError("vendor_unavailable", f"LoginRadius {detail}", vendor_reference=uid,
-                                  retry_after=retry_after(response))
+            return TransientError(
+                "vendor_unavailable", f"LoginRadius {detail}", vendor_reference=uid, retry_after=retry_after(response)
+            )
         status = response.status_code
         if status < 500 and status != 429 and code in PERMANENT_REASONS:
             return PermanentError(PERMANENT_REASONS[code], f"LoginRadius {detail}", vendor_reference=uid)

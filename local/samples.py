@@ -1,0 +1,96 @@
+"""Sample configuration for the local stack: secrets, simulator tenants and users.
+
+Every value here is a local test value, not a credential for any real tenant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from typing import Any
+
+from local.simulators.pingone import PingOneSimulator
+from local.stack import LocalStack
+
+PINGONE_ENVIRONMENT = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
+PINGONE_CLIENT_ID = "account-unlock-local"
+PINGONE_CLIENT_SECRET = "local-pingone-client-secret"  # noqa: S105 - simulator value
+PINGONE_CONNECTION = "pingone-workforce"
+# The fixed Standard Webhooks test secret; events/ is signed with it (base64 of a 32-byte string).
+WEBHOOK_SECRET = "whsec_bG9jYWwtdGVzdC1zZWNyZXQtMDAwMS1ub3QtcmVhbCEh"  # noqa: S105 - test value
+HELPDESK_SOURCE = "helpdesk"
+
+
+def secret_prefix() -> str:
+    return os.environ.get("SECRET_PREFIX", "account-unlock")
+
+
+class LocalEnvironment:
+    """The stack plus the vendor simulators, with sample secrets and locked users."""
+
+    def __init__(self) -> None:
+        self.stack = LocalStack()
+        self.pingone = PingOneSimulator(PINGONE_ENVIRONMENT, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET)
+
+    def start(self) -> LocalEnvironment:
+        self.stack.start()
+        self.pingone.start()
+        self.put_secret("connection", PINGONE_CONNECTION, self.pingone_connection())
+        self.put_secret("source", HELPDESK_SOURCE, {
+            "kind": "standard-webhooks",
+            "secrets": [WEBHOOK_SECRET],
+            "connections": [PINGONE_CONNECTION],
+        })
+        return self
+
+    def stop(self) -> None:
+        self.pingone.stop()
+        self.stack.stop()
+
+    def pingone_connection(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "vendor": "pingone",
+            "environment_id": PINGONE_ENVIRONMENT,
+            "client_id": PINGONE_CLIENT_ID,
+            "client_secret": PINGONE_CLIENT_SECRET,
+            "region": "com",
+            "base_url": f"{self.pingone.url}/v1",
+            "auth_url": self.pingone.url,
+        } | overrides
+
+    def put_secret(self, kind: str, name: str, value: dict[str, Any]) -> None:
+        """Create or replace ``<prefix>/<kind>s/<name>``."""
+        client = self.stack.client("secretsmanager")
+        secret_id = f"{secret_prefix()}/{kind}s/{name}"
+        try:
+            client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
+        except client.exceptions.ResourceNotFoundException:
+            client.create_secret(Name=secret_id, SecretString=json.dumps(value))
+
+
+def ticket_body(ticket_id: str, user: dict[str, str], *, status: str = "resolved",
+                connection: str = PINGONE_CONNECTION) -> dict[str, Any]:
+    """The generic ticket JSON that the Standard Webhooks source maps (see README)."""
+    return {
+        "ticket": {"id": ticket_id, "status": status, "url": f"https://helpdesk.example.com/tickets/{ticket_id}"},
+        "connection": connection,
+        "user": user,
+        "requested_by": "agent@example.com",
+        "reason": "Identity verified by phone",
+    }
+
+
+def unlock_requested(user: dict[str, str], *, connection: str = PINGONE_CONNECTION,
+                     workflow_run: str | None = None) -> dict[str, Any]:
+    """The detail of an "Unlock Requested" event as an identity workflow would publish it."""
+    run = workflow_run or f"run-{uuid.uuid4().hex[:8]}"
+    return {
+        "request_id": str(uuid.uuid4()),
+        "origin": {"system": "identity-workflows", "ticket_id": run},
+        "connection": connection,
+        "user": user,
+        "requested_by": "workflow:locked-out-user-verified",
+        "reason": f"self-service verification completed at {time.strftime('%H:%M:%S')}",
+    }

@@ -1,0 +1,156 @@
+"""The exact request the Gigya connector sends (seed 004, reference/vendors.md "Gigya")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from account_unlock.errors import PermanentError
+from account_unlock.models import UnlockRequest
+from account_unlock.vendors.gigya import GigyaConnector, default_api_root
+from local.simulators.base import Request
+from local.simulators.gigya import GigyaSimulator
+
+API_KEY = "3_abcDEF-ghi_JKL"
+USER_KEY = "AKuserKey123"
+SECRET = "c2VjcmV0LXZhbHVlLWZvci10ZXN0cw=="
+FORM = "application/x-www-form-urlencoded"
+PATH = "/accounts.rba.unlock"
+CREDENTIALS = {"apiKey": API_KEY, "userKey": USER_KEY, "secret": SECRET, "format": "json", "httpStatusCodes": "false"}
+
+
+@pytest.fixture(scope="module")
+def sims() -> Iterator[tuple[GigyaSimulator, GigyaSimulator]]:
+    us, eu = GigyaSimulator(API_KEY, USER_KEY, SECRET), GigyaSimulator(API_KEY, USER_KEY, SECRET, "eu1")
+    us.start(), eu.start()
+    yield us, eu
+    us.stop(), eu.stop()
+
+
+@pytest.fixture
+def sim(sims) -> GigyaSimulator:
+    sims[0].reset("us1")
+    sims[1].reset("eu1")
+    return sims[0]
+
+
+@pytest.fixture
+def eu(sims, sim) -> GigyaSimulator:
+    return sims[1]
+
+
+def connector_for(sim: GigyaSimulator, **extra: str) -> GigyaConnector:
+    secret = {"vendor": "gigya", "data_center": "us1", "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
+    return GigyaConnector.from_secret({**secret, "base_url": sim.url, **extra})  # type: ignore[return-value]
+
+
+def unlock_request(**user: str) -> UnlockRequest:
+    return UnlockRequest.model_validate(
+        {"request_id": "req-1", "origin": {"system": "test"}, "connection": "gigya-main", "user": user}
+    )
+
+
+def the_request(sim: GigyaSimulator) -> Request:
+    assert len(sim.requests) == 1
+    return sim.requests[0]
+
+
+def assert_secret_only_in_body(request: Request) -> None:
+    assert SECRET not in request.path
+    assert request.query == {}
+    assert all(SECRET not in value for value in request.headers.values())
+
+
+@pytest.mark.parametrize(
+    ("user", "field", "value"),
+    [
+        ({"id": "a1b2c3d4e5f60718293a4b5c6d7e8f90"}, "UID", "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        ({"email": "jane@example.com"}, "loginID", "jane@example.com"),
+        ({"username": "jdoe"}, "loginID", "jdoe"),
+        ({"login_id": "jane@example.com"}, "loginID", "jane@example.com"),
+        ({"ip": "203.0.113.7"}, "ip", "203.0.113.7"),
+        ({"ip": "2001:DB8:0:0::1"}, "ip", "2001:db8::1"),
+    ],
+)
+def test_unlock_is_one_form_post_with_credentials_and_exactly_one_identifier(sim, user, field, value):
+    sim.add_account("a1b2c3d4e5f60718293a4b5c6d7e8f90", "jane@example.com")
+    sim.add_account("uid-jdoe", "jdoe")
+
+    connector_for(sim).unlock(unlock_request(**user))
+
+    request = the_request(sim)
+    assert request.method == "POST"
+    assert request.path == PATH
+    assert request.query == {}
+    assert request.header("content-type") == FORM
+    assert request.header("accept") == "application/json"
+    assert request.form() == {**CREDENTIALS, field: value}
+    assert [key for key in ("UID", "loginID", "ip") if key in request.form()] == [field]
+    assert_secret_only_in_body(request)
+
+
+def test_form_body_is_percent_encoded(sim):
+    sim.add_account("uid-plus", "jane+tag@example.com")
+
+    connector_for(sim).unlock(unlock_request(email="jane+tag@example.com"))
+
+    body = the_request(sim).body.decode()
+    assert "loginID=jane%2Btag%40example.com" in body.split("&")
+    assert "secret=c2VjcmV0LXZhbHVlLWZvci10ZXN0cw%3D%3D" in body.split("&")
+
+
+@pytest.mark.parametrize(
+    ("data_center", "url"),
+    [
+        ("us1", "https://accounts.us1.gigya.com/accounts.rba.unlock"),
+        ("eu1", "https://accounts.eu1.gigya.com/accounts.rba.unlock"),
+        ("au1", "https://accounts.au1.gigya.com/accounts.rba.unlock"),
+        ("ru1", "https://accounts.ru1.gigya.com/accounts.rba.unlock"),
+        ("cn1", "https://accounts.cn1.gigya-api.cn/accounts.rba.unlock"),
+    ],
+)
+def test_data_center_endpoints(data_center, url):
+    connector = GigyaConnector.from_secret(
+        {"vendor": "gigya", "data_center": data_center, "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
+    )
+    assert connector.endpoint == url  # type: ignore[attr-defined]
+
+
+def test_api_domain_of_a_301001_answer_becomes_the_accounts_host():
+    assert default_api_root("eu1.gigya.com") == "https://accounts.eu1.gigya.com"
+    assert default_api_root("cn1.gigya-api.cn") == "https://accounts.cn1.gigya-api.cn"
+
+
+def test_redirected_request_is_the_same_form_post(sim, eu):
+    sim.wrong_data_center = True
+    sim.data_center = "eu1"
+    eu.add_account("uid-1", "jdoe")
+    connector = connector_for(sim)
+    connector.api_root_for = {"eu1.gigya.com": eu.url}.__getitem__
+
+    connector.unlock(unlock_request(username="jdoe"))
+
+    first, second = the_request(sim), the_request(eu)
+    assert (second.method, second.path, second.query) == ("POST", PATH, {})
+    assert second.header("content-type") == FORM
+    assert second.form() == first.form() == {**CREDENTIALS, "loginID": "jdoe"}
+    assert_secret_only_in_body(second)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"ip": "not-an-ip"},
+        {"ip": "203.0.113.300"},
+        {"ip": "fe80::1%eth0"},
+        {"id": 'a"b'},
+        {"email": "x\\y@example.com"},
+    ],
+)
+def test_invalid_identifiers_are_refused_before_any_request(sim, user):
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(**user))
+
+    assert caught.value.reason == "invalid_identifier"
+    assert sim.requests == []

@@ -1,0 +1,458 @@
+"""Gigya connector against the Gigya simulator over real sockets."""
+
+from __future__ import annotations
+
+import math
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from account_unlock.errors import PermanentError, TransientError
+from account_unlock.http import VendorHttp, budget
+from account_unlock.models import UnlockRequest
+from account_unlock.vendors.gigya import GigyaConnector
+from local.simulators.gigya import GigyaSimulator
+
+pytestmark = pytest.mark.integration
+
+API_KEY = "3_abcDEF-ghi_JKL"
+USER_KEY = "AKuserKey123"
+SECRET = "c2VjcmV0LXZhbHVlLWZvci10ZXN0cw=="
+UID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+CALL_ID = "3353d2fbac894289977c102298df60d1"
+
+
+@pytest.fixture(scope="module")
+def sims() -> Iterator[tuple[GigyaSimulator, GigyaSimulator]]:
+    us, eu = GigyaSimulator(API_KEY, USER_KEY, SECRET), GigyaSimulator(API_KEY, USER_KEY, SECRET, "eu1")
+    us.start(), eu.start()
+    yield us, eu
+    us.stop(), eu.stop()
+
+
+@pytest.fixture
+def sim(sims) -> Iterator[GigyaSimulator]:
+    sims[0].reset("us1")
+    sims[1].reset("eu1")
+    yield sims[0]
+    budget.deadline = math.inf
+
+
+@pytest.fixture
+def eu(sims, sim) -> GigyaSimulator:
+    return sims[1]
+
+
+def secret_for(url: str | None, **changes: Any) -> dict[str, Any]:
+    secret = {"vendor": "gigya", "data_center": "us1", "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
+    if url:
+        secret["base_url"] = url
+    return {**secret, **changes}
+
+
+def connector_for(sim: GigyaSimulator, **changes: Any) -> GigyaConnector:
+    connector = GigyaConnector.from_secret(secret_for(sim.url, **changes))
+    assert isinstance(connector, GigyaConnector)
+    connector.code_backoff = 0  # keep the HTTP-200 retry loop fast; the attempt count is what is tested
+    return connector
+
+
+def unlock_request(**user: str) -> UnlockRequest:
+    return UnlockRequest.model_validate(
+        {"request_id": "req-1", "origin": {"system": "test"}, "connection": "gigya-main", "user": user}
+    )
+
+
+def gigya_body(code: int, call_id: str = CALL_ID, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"statusCode": 200 if code == 0 else code // 1000, "errorCode": code, "callId": call_id}
+    if code:
+        body |= {"errorMessage": "Error", "errorDetails": "details"}
+    return body | {"statusReason": "OK", "time": "2015-03-22T11:42:25.943Z", **extra}
+
+
+# successful unlocks ---------------------------------------------------------------------------
+def test_unlock_by_uid(sim):
+    account = sim.add_account(UID, "jane@example.com")
+    other = sim.add_account("other-uid", "other@example.com")
+
+    result = connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert account.locked is False
+    assert other.locked is True
+    assert result.actions == ["accounts.rba.unlock"]
+    assert result.message == "account unlocked"
+    assert result.vendor_reference
+    assert len(result.vendor_reference) == 32
+
+
+@pytest.mark.parametrize(
+    ("user", "login_id"),
+    [
+        ({"email": "jane@example.com"}, "jane@example.com"),
+        ({"login_id": "Jane@Example.com"}, "jane@example.com"),
+        ({"username": "jdoe"}, "jdoe"),
+    ],
+)
+def test_unlock_by_login_id(sim, user, login_id):
+    account = sim.add_account("uid-1", login_id)
+    other = sim.add_account("uid-2", "someone-else")
+
+    connector_for(sim).unlock(unlock_request(**user))
+
+    assert account.locked is False
+    assert other.locked is True
+    assert sim.requests[0].form()["loginID"] == next(iter(user.values()))
+
+
+@pytest.mark.parametrize("ip", ["203.0.113.7", "2001:db8::1"])
+def test_unlock_an_ip_address(sim, ip):
+    sim.lock_ip(ip)
+    sim.lock_ip("198.51.100.1")
+
+    result = connector_for(sim).unlock(unlock_request(ip=ip))
+
+    assert sim.locked_ips == {"198.51.100.1"}
+    assert result.message == "IP address unlocked"
+
+
+def test_call_id_is_the_vendor_reference(sim):
+    sim.fail(200, gigya_body(0))
+
+    result = connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert result.vendor_reference == CALL_ID
+
+
+# HTTP 200 with an error code -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (400001, "bad_request"),
+        (400002, "bad_request"),
+        (400006, "bad_request"),
+        (400093, "bad_credentials"),
+        (403002, "bad_request"),
+        (403003, "bad_credentials"),
+        (403006, "config_invalid"),
+        (403007, "forbidden"),
+        (403011, "forbidden"),
+        (403047, "user_not_found"),
+        (404000, "user_not_found"),
+        (123456, "vendor_error"),
+    ],
+)
+def test_error_codes_in_an_http_200_are_permanent_failures(sim, code, reason):
+    sim.fail(200, gigya_body(code, call_id=f"call-{code}"))
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == reason
+    assert str(code) in caught.value.message
+    assert caught.value.vendor_reference == f"call-{code}"
+    assert len(sim.requests) == 1  # permanent: never retried
+
+
+def test_status_code_200_in_the_body_is_not_success_when_error_code_is_not_zero(sim):
+    sim.fail(200, gigya_body(403047) | {"statusCode": 200, "statusReason": "OK"})
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(email="jane@example.com"))
+
+    assert caught.value.reason == "user_not_found"
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"statusCode": 200, "statusReason": "OK"}, "<html>OK</html>", {"errorCode": None}]
+)
+def test_an_answer_without_error_code_is_never_success(sim, body):
+    sim.fail(200, body)
+
+    with pytest.raises(TransientError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "vendor_unavailable"
+
+
+def test_rate_limit_code_then_success(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail_with_code(403048)
+
+    result = connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert len(sim.requests) == 2
+    assert sim.accounts[UID].locked is False
+    assert result.vendor_reference
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (500001, "vendor_unavailable"),
+        (403048, "rate_limited"),
+        (409030, "vendor_unavailable"),
+        (504001, "vendor_unavailable"),
+    ],
+)
+def test_transient_codes_until_attempts_run_out(sim, code, reason):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail_with_code(code, times=10)
+
+    with pytest.raises(TransientError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == reason
+    assert str(code) in caught.value.message
+    assert caught.value.vendor_reference
+    assert len(sim.requests) == 3  # one attempt and two retries
+    assert sim.accounts[UID].locked is True
+
+
+def test_transient_code_retries_stop_at_the_time_budget(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail_with_code(500001)
+    connector = connector_for(sim)
+    connector.code_backoff = 30
+    budget.start(20)
+
+    with pytest.raises(TransientError):
+        connector.unlock(unlock_request(id=UID))
+
+    assert len(sim.requests) == 1  # the wait would overrun the budget: hand over to the caller's retries
+
+
+# wrong data center -----------------------------------------------------------------------------
+def test_wrong_data_center_is_followed_once_to_the_api_domain(sim, eu):
+    sim.wrong_data_center = True
+    sim.data_center = "eu1"
+    account = eu.add_account(UID, "jane@example.com")
+    connector = connector_for(sim)
+    asked: list[str] = []
+    connector.api_root_for = lambda domain: asked.append(domain) or eu.url
+
+    result = connector.unlock(unlock_request(id=UID))
+
+    assert asked == ["eu1.gigya.com"]
+    assert len(sim.requests) == 1
+    assert len(eu.requests) == 1
+    assert account.locked is False
+    assert "eu1.gigya.com" in result.message
+
+
+def test_second_wrong_data_center_is_permanent(sim, eu):
+    sim.wrong_data_center = eu.wrong_data_center = True
+    sim.data_center = "eu1"
+    eu.data_center = "au1"
+    connector = connector_for(sim)
+    connector.api_root_for = lambda domain: eu.url
+
+    with pytest.raises(PermanentError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "config_invalid"
+    assert caught.value.vendor_reference
+    assert (len(sim.requests), len(eu.requests)) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "api_domain",
+    ["evil.example.com", "eu1.gigya.com.evil.example", "evilgigya.com", "gigya.com", "eu1.gigya.com/x", "", None],
+)
+def test_api_domain_outside_gigya_is_never_sent_the_secret(sim, api_domain):
+    sim.fail(200, gigya_body(301001, apiDomain=api_domain))
+    connector = connector_for(sim)
+    asked: list[str] = []
+    connector.api_root_for = lambda domain: asked.append(domain) or sim.url
+
+    with pytest.raises(PermanentError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "config_invalid"
+    assert asked == []
+    assert len(sim.requests) == 1
+
+
+def test_cn1_api_domain_is_accepted(sim, eu):
+    sim.wrong_data_center = True
+    sim.data_center = "cn1"
+    eu.add_account(UID, "jane@example.com")
+    connector = connector_for(sim)
+    asked: list[str] = []
+    connector.api_root_for = lambda domain: asked.append(domain) or eu.url
+
+    connector.unlock(unlock_request(id=UID))
+
+    assert asked == ["cn1.gigya-api.cn"]
+
+
+def test_redirect_to_plain_http_is_refused(sim):
+    sim.wrong_data_center = True
+    connector = connector_for(sim)
+    connector.api_root_for = lambda domain: f"http://accounts.{domain}"
+
+    with pytest.raises(PermanentError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "config_invalid"
+    assert len(sim.requests) == 1
+
+
+# credentials and users -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"secret": "d3Jvbmctc2VjcmV0"}, "bad_credentials"),
+        ({"user_key": "AKwrongKey"}, "bad_credentials"),
+        ({"api_key": "3_wrong"}, "bad_credentials"),
+    ],
+)
+def test_bad_credentials_are_permanent(sim, changes, reason):
+    sim.add_account(UID, "jane@example.com")
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim, **changes).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == reason
+    assert caught.value.vendor_reference
+    assert len(sim.requests) == 1
+    assert sim.accounts[UID].locked is True
+    assert "d3Jvbmctc2VjcmV0" not in caught.value.message
+    assert SECRET not in caught.value.message
+
+
+@pytest.mark.parametrize("user", [{"id": "no-such-uid"}, {"email": "nobody@example.com"}, {"username": "nobody"}])
+def test_unknown_user_is_permanent(sim, user):
+    sim.add_account(UID, "jane@example.com")
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(**user))
+
+    assert caught.value.reason == "user_not_found"
+    assert caught.value.vendor_reference
+    assert len(sim.requests) == 1
+
+
+def test_unauthorized_user_without_unknown_user_details_is_forbidden(sim):
+    sim.fail_with_code(403005, details="Unauthorized user")
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "forbidden"
+
+
+# configuration ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"secret": "s3cr3t value\n"}, "secret"),
+        ({"secret": ""}, "secret"),
+        ({"secret": 12345}, "secret"),
+        ({"user_key": "AK key"}, "user_key"),
+        ({"api_key": ""}, "api_key"),
+        ({"data_center": "xx9"}, "data_center"),
+        ({"data_center": None}, "data_center"),
+        ({"client_secret": "s3cr3t value"}, "client_secret"),
+    ],
+)
+def test_malformed_connection_secret_names_the_field_not_the_value(changes, field):
+    with pytest.raises(PermanentError) as caught:
+        GigyaConnector.from_secret(secret_for(None, **changes))
+
+    assert caught.value.reason == "config_invalid"
+    assert field in caught.value.message
+    assert "s3cr3t" not in caught.value.message
+    assert SECRET not in caught.value.message
+    assert "12345" not in caught.value.message
+
+
+def test_missing_secret_is_config_invalid():
+    secret = secret_for(None)
+    del secret["secret"]
+
+    with pytest.raises(PermanentError) as caught:
+        GigyaConnector.from_secret(secret)
+
+    assert caught.value.reason == "config_invalid"
+    assert "secret" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://accounts.us1.gigya.com", "http://10.0.0.5:8080", "ftp://accounts.us1.gigya.com"]
+)
+def test_non_https_base_url_is_refused(url):
+    with pytest.raises(PermanentError) as caught:
+        GigyaConnector.from_secret(secret_for(url))
+
+    assert caught.value.reason == "config_invalid"
+    assert "base_url" in caught.value.message
+
+
+def test_secret_is_never_in_any_url(sim, eu):
+    sim.add_account(UID, "jane@example.com")
+    sim.lock_ip("203.0.113.7")
+    connector = connector_for(sim)
+    connector.unlock(unlock_request(id=UID))
+    connector.unlock(unlock_request(email="jane@example.com"))
+    connector.unlock(unlock_request(ip="203.0.113.7"))
+    sim.wrong_data_center = True
+    sim.data_center = "eu1"
+    eu.add_account(UID, "jane@example.com")
+    connector.api_root_for = lambda domain: eu.url
+    connector.unlock(unlock_request(id=UID))
+
+    requests = sim.requests + eu.requests
+    assert len(requests) == 5
+    for request in requests:
+        assert SECRET not in request.path
+        assert request.query == {}
+        assert all(SECRET not in value for value in request.headers.values())
+        assert request.form()["secret"] == SECRET
+
+
+# HTTP-level faults -----------------------------------------------------------------------------
+def test_http_5xx_until_retries_run_out_is_transient(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail(503, {"message": "unavailable"}, times=5)
+    connector = connector_for(sim)
+    connector.http = VendorHttp("gigya", retries=1, backoff_factor=0)
+
+    with pytest.raises(TransientError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "vendor_unavailable"
+    assert len(sim.requests) == 2  # VendorHttp's attempts only: no second loop for HTTP statuses
+
+
+def test_http_429_with_retry_after_then_success(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail(429, {"message": "slow down"}, headers={"Retry-After": "0"})
+
+    connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert len(sim.requests) == 2
+    assert sim.accounts[UID].locked is False
+
+
+def test_http_4xx_without_error_code_is_permanent(sim):
+    sim.fail(404, "<html>Not Found</html>")
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "bad_request"
+
+
+def test_unreachable_vendor_is_transient():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connector = GigyaConnector.from_secret(secret_for(f"http://127.0.0.1:{port}"))
+    connector.http = VendorHttp("gigya", retries=0, backoff_factor=0)
+
+    with pytest.raises(TransientError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "vendor_unavailable"
