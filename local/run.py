@@ -17,7 +17,6 @@ from urllib.parse import unquote
 
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment, ticket_body, unlock_requested
 from local.signing import encode, standard_webhook_headers
-from local.simulators.base import Simulator
 from local.stack import Invocation
 
 
@@ -37,16 +36,12 @@ class Story:
         self.env = env
         self.steps: list[Step] = []
 
-    @property
-    def simulators(self) -> list[Simulator]:
-        return [self.env.pingone]
-
     def webhook(self, source: str, body: bytes, headers: dict[str, str]) -> str:
         status, _, payload = self.env.stack.api_request("POST", f"/webhooks/{source}", headers, body)
         return f"HTTP {status} {payload.decode()}"
 
     def run(self, title: str, trigger: Callable[[], str], note: Callable[[], str] = lambda: "") -> Step:
-        for simulator in self.simulators:
+        for simulator in self.env.simulators:
             simulator.clear()
         step = Step(title)
         step.answer = trigger()
@@ -56,7 +51,7 @@ class Story:
         step.outcomes = self.env.stack.drain("Outcomes")
         step.vendor_calls = [
             f"{sim.name}: {call.method} {unquote(call.path)}{query(call.query)} → {call.status}"
-            for sim in self.simulators
+            for sim in self.env.simulators
             for call in sim.requests
         ]
         step.note = note()

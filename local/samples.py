@@ -11,7 +11,11 @@ import time
 import uuid
 from typing import Any
 
+from local.simulators.base import Simulator
+from local.simulators.gigya import GigyaSimulator
+from local.simulators.loginradius import LoginRadiusSimulator
 from local.simulators.pingone import PingOneSimulator
+from local.simulators.sailpoint import SailPointSimulator
 from local.stack import LocalStack
 
 PINGONE_ENVIRONMENT = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
@@ -21,6 +25,18 @@ PINGONE_CONNECTION = "pingone-workforce"
 # The fixed Standard Webhooks test secret; events/ is signed with it (base64 of a 32-byte string).
 WEBHOOK_SECRET = "whsec_bG9jYWwtdGVzdC1zZWNyZXQtMDAwMS1ub3QtcmVhbCEh"  # noqa: S105 - test value
 HELPDESK_SOURCE = "helpdesk"
+
+LOGINRADIUS_CONNECTION = "loginradius-customers"
+LOGINRADIUS_API_KEY = "local-loginradius-api-key"
+LOGINRADIUS_API_SECRET = "local-loginradius-api-secret"  # noqa: S105 - simulator value
+SAILPOINT_CONNECTION = "sailpoint-isc"
+SAILPOINT_CLIENT_ID = "local-sailpoint-client"
+SAILPOINT_CLIENT_SECRET = "local-sailpoint-client-secret"  # noqa: S105 - simulator value
+GIGYA_CONNECTION = "gigya-cdc"
+GIGYA_API_KEY = "local-gigya-api-key"
+GIGYA_USER_KEY = "local-gigya-user-key"
+GIGYA_SECRET = "local-gigya-secret"  # noqa: S105 - simulator value
+CONNECTIONS = (PINGONE_CONNECTION, LOGINRADIUS_CONNECTION, SAILPOINT_CONNECTION, GIGYA_CONNECTION)
 
 
 def secret_prefix() -> str:
@@ -33,20 +49,49 @@ class LocalEnvironment:
     def __init__(self) -> None:
         self.stack = LocalStack()
         self.pingone = PingOneSimulator(PINGONE_ENVIRONMENT, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET)
+        self.loginradius = LoginRadiusSimulator(LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET)
+        self.sailpoint = SailPointSimulator(SAILPOINT_CLIENT_ID, SAILPOINT_CLIENT_SECRET)
+        self.gigya = GigyaSimulator(GIGYA_API_KEY, GIGYA_USER_KEY, GIGYA_SECRET)
+
+    @property
+    def simulators(self) -> list[Simulator]:
+        return [self.pingone, self.loginradius, self.sailpoint, self.gigya]
 
     def start(self) -> LocalEnvironment:
         self.stack.start()
-        self.pingone.start()
+        for simulator in self.simulators:
+            simulator.start()
         self.put_secret("connection", PINGONE_CONNECTION, self.pingone_connection())
+        self.put_secret("connection", LOGINRADIUS_CONNECTION, {
+            "vendor": "loginradius",
+            "api_key": LOGINRADIUS_API_KEY,
+            "api_secret": LOGINRADIUS_API_SECRET,
+            "base_url": self.loginradius.url,
+        })
+        self.put_secret("connection", SAILPOINT_CONNECTION, {
+            "vendor": "sailpoint",
+            "client_id": SAILPOINT_CLIENT_ID,
+            "client_secret": SAILPOINT_CLIENT_SECRET,
+            "base_url": self.sailpoint.url,
+        })
+        self.put_secret("connection", GIGYA_CONNECTION, {
+            "vendor": "gigya",
+            "data_center": "us1",
+            "api_key": GIGYA_API_KEY,
+            "user_key": GIGYA_USER_KEY,
+            "secret": GIGYA_SECRET,
+            "base_url": self.gigya.url,
+        })
         self.put_secret("source", HELPDESK_SOURCE, {
             "kind": "standard-webhooks",
             "secrets": [WEBHOOK_SECRET],
-            "connections": [PINGONE_CONNECTION],
+            "connections": list(CONNECTIONS),
         })
         return self
 
     def stop(self) -> None:
-        self.pingone.stop()
+        for simulator in self.simulators:
+            simulator.stop()
         self.stack.stop()
 
     def pingone_connection(self, **overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+"""Shared fixtures. The local stack (moto server + simulators) is the one ``make run`` uses.
+
+The AWS environment is set at import time, before any module creates a boto3 client, so that
+nothing in the suite can reach a real AWS endpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from aws_lambda_powertools.utilities import parameters
+
+from local.samples import LocalEnvironment
+
+LOCAL = LocalEnvironment()
+os.environ |= LOCAL.stack.environment()
+
+
+@pytest.fixture(scope="session")
+def local_env() -> Iterator[LocalEnvironment]:
+    LOCAL.start()
+    yield LOCAL
+    LOCAL.stop()
+
+
+@pytest.fixture
+def env(local_env: LocalEnvironment) -> Iterator[LocalEnvironment]:
+    """The running local stack, with clean request logs, queues and secret caches for each test."""
+    for simulator in local_env.simulators:
+        simulator.clear()
+    parameters.clear_caches()
+    for queue in local_env.stack.queue_urls:
+        local_env.stack.drain(queue)
+    local_env.stack.invocations.clear()
+    yield local_env
+    parameters.clear_caches()
