@@ -15,11 +15,7 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -29,6 +25,7 @@ from account_unlock import audit, events, http
 from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError
+from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
 from account_unlock.vendors.base import Connector, VendorResult
@@ -37,7 +34,7 @@ BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user
 # Time kept back from the Lambda timeout to record the outcome after the last vendor call.
 BUDGET_MARGIN_SECONDS = 5.0
 
-persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+persistence = persistence_layer()
 idempotency_config = IdempotencyConfig(
     event_key_jmespath=BUSINESS_KEY,
     raise_on_no_idempotency_key=True,

@@ -2,7 +2,12 @@
 
 Every client error is a 4xx with a short JSON error and changes nothing: no event is put on the bus
 unless the request is authentic, well-formed, resolved and allowed. Only a failure of AWS itself
-(Secrets Manager, EventBridge) answers 503, so that the sender retries instead of losing the ticket.
+(Secrets Manager, DynamoDB, EventBridge) answers 503, so that the sender retries instead of losing
+the ticket.
+
+A delivery the sender retries (same delivery id) is accepted once: the answer is stored for
+``DELIVERY_TTL_SECONDS`` (Powertools Idempotency) and returned again without a second event. The
+unlock function then deduplicates on the business key, whatever the delivery.
 """
 
 from __future__ import annotations
@@ -14,20 +19,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import ValidationError
 
 from account_unlock import events
 from account_unlock.config import settings
 from account_unlock.errors import PermanentError, TransientError
-from account_unlock.models import TICKET_RESOLVED, Origin, UnlockRequest
+from account_unlock.idempotency import persistence_layer
+from account_unlock.models import Origin, UnlockRequest
 from account_unlock.observability import logger
 from account_unlock.secrets import load_secret
 from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.base import Delivery, SourceConfig, SourceKind, Unauthorized
-from account_unlock.sources.mapping import MappingError, extract
+from account_unlock.sources.mapping import FieldMap, MappingError, extract
 
 MAX_BODY_BYTES = 256 * 1024
+DELIVERY_TTL_SECONDS = 72 * 3600
 REQUEST_NAMESPACE = uuid.UUID("6f1c1c52-3c7e-4d0e-9a51-2b8f3f0c9a10")
+RETRY_LATER = {"Retry-After": "30"}
+
+persistence = persistence_layer()
+delivery_config = IdempotencyConfig(event_key_jmespath="[source, delivery_id]", expires_after_seconds=DELIVERY_TTL_SECONDS)
 
 
 @dataclass
@@ -37,8 +50,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def error(status: int, message: str) -> Answer:
-    return Answer(status, {"error": message})
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
+    return Answer(status, {"error": message}, headers or {})
 
 
 def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, received_at: float | None = None) -> Answer:
@@ -50,7 +63,7 @@ def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, receive
     except LookupError:
         return error(404, "unknown source")
     except TransientError:
-        return Answer(503, {"error": "temporarily unavailable, retry later"}, {"Retry-After": "30"})
+        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
     delivery = Delivery(source, {k.lower(): v for k, v in headers.items()}, body, received_at or time.time())
     try:
         delivery_id = kind.authenticate(delivery, [s.get_secret_value() for s in config.secrets])
@@ -59,18 +72,12 @@ def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, receive
         logger.warning("webhook rejected", extra={"source": source, "why": str(exc)})
         return error(401, str(exc))
     try:
-        request = build_request(source, config, kind, delivery, delivery_id)
+        requests, skipped = map_delivery(config, kind, delivery, delivery_id)
     except MappingError as exc:
         return error(400, str(exc))
-    if isinstance(request, Answer):
-        return request
-    try:
-        events.publish(TICKET_RESOLVED, request.model_dump(mode="json", exclude_none=True), webhook_event_source())
-    except TransientError:
-        logger.exception("could not put the event on the bus")
-        return Answer(503, {"error": "temporarily unavailable, retry later"}, {"Retry-After": "30"})
-    logger.info("webhook accepted", extra={"source": source, "request_id": request.request_id})
-    return Answer(202, {"status": "accepted", "request_id": request.request_id})
+    if not requests:
+        return Answer(200, {"status": "ignored", "reasons": skipped})
+    return hand_off(kind, source, delivery_id, requests, skipped)
 
 
 def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
@@ -94,35 +101,93 @@ def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
     return config, kind
 
 
-def build_request(
-    source: str, config: SourceConfig, kind: SourceKind, delivery: Delivery, delivery_id: str | None
-) -> UnlockRequest | Answer:
-    """Map an authenticated delivery to an unlock request, or to the 200/400 answer that ends it."""
+def map_delivery(
+    config: SourceConfig, kind: SourceKind, delivery: Delivery, delivery_id: str | None
+) -> tuple[list[UnlockRequest], list[str]]:
+    """The unlock requests an authenticated delivery carries, and why the other items were skipped."""
     try:
         payload = kind.payload(delivery)
     except (ValueError, UnicodeDecodeError):
         raise MappingError("body is not valid JSON") from None
-    found = extract(kind.preset.with_overrides(config.mapping), payload)
+    fields = kind.preset.with_overrides(config.mapping)
+    requests: list[UnlockRequest] = []
+    skipped: list[str] = []
+    for index, item in enumerate(kind.items(payload)):
+        try:
+            request = build_request(delivery.source, config, fields, item, delivery_id, index)
+        except MappingError as exc:
+            if not kind.batched:
+                raise
+            skipped.append(f"item {index}: {exc}")
+            continue
+        if isinstance(request, str):
+            skipped.append(request)
+        else:
+            requests.append(request)
+    return requests, skipped
+
+
+def build_request(
+    source: str, config: SourceConfig, fields: FieldMap, item: Any, delivery_id: str | None, index: int
+) -> UnlockRequest | str:
+    """Map one item to an unlock request, or to the reason it is ignored."""
+    found = extract(fields, item, config.resolved_statuses)
     if not found.resolved:
-        return Answer(200, {"status": "ignored", "reason": f"ticket {found.ticket_id} is not resolved"})
+        return f"{found.ticket_id} is not resolved (status {found.status})"
     connection = found.connection or config.default_connection
     if connection is None:
         raise MappingError("missing field connection")
     if connection not in config.connections:
         raise MappingError(f"connection '{connection}' is not allowed for this source")
-    request_id = str(uuid.uuid5(REQUEST_NAMESPACE, f"{source}:{delivery_id}") if delivery_id else uuid.uuid4())
+    item_delivery = found.delivery_id or delivery_id
+    key = f"{source}:{item_delivery}:{index}" if item_delivery else None
     try:
         return UnlockRequest(
-            request_id=request_id,
-            origin=Origin(system=source, ticket_id=found.ticket_id, ticket_url=found.ticket_url, delivery_id=delivery_id),
+            request_id=str(uuid.uuid5(REQUEST_NAMESPACE, key) if key else uuid.uuid4()),
+            origin=Origin(system=source, ticket_id=found.ticket_id, ticket_url=found.ticket_url, delivery_id=item_delivery),
             connection=connection,
             user=found.user,  # type: ignore[arg-type]
             requested_by=found.requested_by,
             reason=found.reason,
         )
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in err["loc"]) or "user" for err in exc.errors()})
-        raise MappingError(f"invalid fields: {', '.join(fields)}") from None
+        names = sorted({".".join(str(p) for p in err["loc"]) or "user" for err in exc.errors()})
+        raise MappingError(f"invalid fields: {', '.join(names)}") from None
+
+
+def hand_off(
+    kind: SourceKind, source: str, delivery_id: str | None, requests: list[UnlockRequest], skipped: list[str]
+) -> Answer:
+    """Publish the requests, once per sender delivery id."""
+    accepted = {
+        "source": source,
+        "delivery_id": delivery_id,
+        "detail_type": kind.detail_type,
+        "requests": [r.model_dump(mode="json", exclude_none=True) for r in requests],
+    }
+    try:
+        result = publish_once(accepted=accepted) if delivery_id else publish_requests(accepted)
+    except IdempotencyAlreadyInProgressError:
+        return error(409, "this delivery is being processed, retry later", RETRY_LATER)
+    except TransientError:
+        logger.exception("could not put the events on the bus")
+        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    body: dict[str, Any] = {"status": "accepted", **result}
+    if skipped:
+        body["ignored"] = skipped
+    logger.info("webhook accepted", extra={"source": source, "request_ids": result["request_ids"]})
+    return Answer(202, body)
+
+
+@idempotent_function(data_keyword_argument="accepted", persistence_store=persistence, config=delivery_config)
+def publish_once(accepted: dict[str, Any]) -> dict[str, Any]:
+    return publish_requests(accepted)
+
+
+def publish_requests(accepted: dict[str, Any]) -> dict[str, Any]:
+    events.publish_many(accepted["detail_type"], accepted["requests"], webhook_event_source())
+    ids = [r["request_id"] for r in accepted["requests"]]
+    return {"request_id": ids[0], "request_ids": ids}
 
 
 def webhook_event_source() -> str:
@@ -133,4 +198,3 @@ def count_auth_failure(source: str, kind: str) -> None:
     with single_metric(name="WebhookAuthFailures", unit=MetricUnit.Count, value=1,
                        default_dimensions={"source": source, "kind": kind}):
         pass
-

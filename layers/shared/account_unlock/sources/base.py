@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
+from account_unlock.models import TICKET_RESOLVED
 from account_unlock.sources.mapping import FieldMap
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -30,6 +31,10 @@ class SourceConfig(BaseModel):
     connections: list[Name] = Field(min_length=1, description="The connections this source may target")
     default_connection: Name | None = None
     mapping: dict[str, str] = Field(default_factory=dict, description="JMESPath overrides of the kind's preset")
+    resolved_statuses: list[str] | None = Field(
+        default=None,
+        description="Statuses (for identity events: event types) that mean 'unlock now'; replaces the preset's test",
+    )
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,17 @@ class Delivery:
 
 
 class SourceKind(ABC):
-    """How one kind of sender authenticates, and where its payload keeps the fields we need."""
+    """How one kind of sender authenticates, and where its payload keeps the fields we need.
+
+    ``items`` splits a payload into the requests it carries: one for a ticket, several for a batch
+    of identity events. In a batch, an item that cannot be mapped is skipped and reported, so one
+    bad event never blocks (or makes the sender retry forever) the others.
+    """
 
     kind: ClassVar[str]
     preset: ClassVar[FieldMap]
+    detail_type: ClassVar[str] = TICKET_RESOLVED
+    batched: ClassVar[bool] = False
 
     @abstractmethod
     def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:
@@ -64,3 +76,7 @@ class SourceKind(ABC):
     def payload(self, delivery: Delivery) -> Any:
         """The parsed body the mapping is applied to (JSON by default)."""
         return json.loads(delivery.body)
+
+    def items(self, payload: Any) -> list[Any]:
+        """The items of a payload the mapping is applied to, one request each."""
+        return [payload]

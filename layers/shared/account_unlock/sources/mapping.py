@@ -29,6 +29,7 @@ class FieldMap:
     ticket_url: str | None = None
     requested_by: str | None = None
     reason: str | None = None
+    delivery_id: str | None = None
 
     def with_overrides(self, overrides: dict[str, str]) -> FieldMap:
         unknown = set(overrides) - {f.name for f in dataclasses.fields(self)}
@@ -47,6 +48,7 @@ class Extracted:
     ticket_url: str | None
     requested_by: str | None
     reason: str | None
+    delivery_id: str | None
 
 
 def _search(expression: str | None, payload: Any) -> Any:
@@ -73,10 +75,14 @@ def _required(name: str, expression: str, payload: Any) -> str:
     return value
 
 
-def extract(fields: FieldMap, payload: Any) -> Extracted:
-    """Apply the mapping; raise ``MappingError`` naming the first missing field."""
+def extract(fields: FieldMap, payload: Any, resolved_statuses: list[str] | None = None) -> Extracted:
+    """Apply the mapping; raise ``MappingError`` naming the first missing field.
+
+    ``resolved_statuses``, when given, replaces the ``resolved`` expression: the item is resolved
+    when its status is one of them.
+    """
     if not isinstance(payload, dict):
-        raise MappingError("body must be a JSON object")
+        raise MappingError("the payload must be a JSON object")
     ticket_id = _required("ticket_id", fields.ticket_id, payload)
     status = _required("status", fields.status, payload)
     user = _search(fields.user, payload)
@@ -85,10 +91,11 @@ def extract(fields: FieldMap, payload: Any) -> Extracted:
     return Extracted(
         ticket_id=ticket_id,
         status=status,
-        resolved=_search(fields.resolved, payload) is True,
+        resolved=status in resolved_statuses if resolved_statuses is not None else _search(fields.resolved, payload) is True,
         user={str(k): str(v) for k, v in user.items() if _text(v) is not None},
         connection=_text(_search(fields.connection, payload)),
         ticket_url=_text(_search(fields.ticket_url, payload)),
         requested_by=_text(_search(fields.requested_by, payload)),
         reason=_text(_search(fields.reason, payload)),
+        delivery_id=_text(_search(fields.delivery_id, payload)),
     )
