@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_unlock.observability import logger, metrics, tracer
-from account_unlock.webhook import Answer, handle_webhook
+from account_unlock.webhook import Answer, delivery_config, handle_webhook
 
 app = APIGatewayRestResolver()
 
@@ -48,4 +48,5 @@ def unexpected(exc: Exception) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    delivery_config.register_lambda_context(context)
     return app.resolve(event, context)

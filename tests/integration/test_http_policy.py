@@ -1,0 +1,71 @@
+"""The shared HTTP policy against a real socket: Retry-After, bounded waits, the time budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from account_unlock import http
+from account_unlock.errors import TransientError
+from account_unlock.http import VendorHttp
+from local.simulators.base import Reply, Simulator
+
+pytestmark = pytest.mark.integration
+
+
+class Echo(Simulator):
+    name = "echo"
+    routes = [("GET", r"/ok", "ok")]  # noqa: RUF012
+
+    def ok(self, request):
+        return Reply(200, {"ok": True})
+
+
+@pytest.fixture
+def echo():
+    server = Echo().start()
+    yield server
+    server.stop()
+    http.budget.deadline = float("inf")
+
+
+def test_retry_after_is_honoured_then_success(echo):
+    echo.fail(429, {"message": "slow down"}, headers={"Retry-After": "1"}, times=2)
+    response = VendorHttp("echo").request("GET", f"{echo.url}/ok")
+    assert response.status_code == 200
+    assert [r.status for r in echo.requests] == [429, 429, 200]
+
+
+def test_retry_after_longer_than_the_cap_is_not_waited_for(echo):
+    echo.fail(429, {"message": "slow down"}, headers={"Retry-After": "120"})
+    response = VendorHttp("echo", max_retry_after=10).request("GET", f"{echo.url}/ok")
+    assert response.status_code == 429
+    assert len(echo.requests) == 1
+
+
+def test_no_retry_starts_past_the_time_budget(echo):
+    echo.fail(503, {}, headers={"Retry-After": "2"}, times=5)
+    http.budget.start(1.0)
+    response = VendorHttp("echo").request("GET", f"{echo.url}/ok")
+    assert response.status_code == 503
+    assert len(echo.requests) == 1
+
+
+def test_exhausted_budget_raises_before_sending(echo):
+    http.budget.start(-1)
+    with pytest.raises(TransientError) as raised:
+        VendorHttp("echo").request("GET", f"{echo.url}/ok")
+    assert raised.value.reason == "vendor_timeout"
+    assert echo.requests == []
+
+
+def test_slow_vendor_times_out_as_transient(echo):
+    echo.delay(2.0, times=5)
+    with pytest.raises(TransientError) as raised:
+        VendorHttp("echo", read_timeout=0.3, retries=1, backoff_factor=0).request("GET", f"{echo.url}/ok")
+    assert raised.value.reason in {"vendor_timeout", "vendor_unavailable"}
+
+
+def test_redirects_are_not_followed(echo):
+    echo.fail(302, {}, headers={"Location": "https://attacker.example/steal"})
+    assert VendorHttp("echo").request("GET", f"{echo.url}/ok").status_code == 302
+    assert len(echo.requests) == 1
