@@ -37,8 +37,17 @@ print((time.perf_counter() - started) * 1000)
 def import_ms(path: str) -> float:
     environment = os.environ | {"AWS_DEFAULT_REGION": "us-east-1", "PYTHONPATH": f"{ROOT / 'layers/shared'}:{ROOT}"}
     runs = [
-        float(subprocess.run([sys.executable, "-c", IMPORT_SNIPPET, path], env=environment, check=True,
-                             capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        float(
+            subprocess.run(  # noqa: S603 - runs this interpreter on a fixed snippet
+                [sys.executable, "-c", IMPORT_SNIPPET, path],
+                env=environment,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         for _ in range(IMPORT_RUNS)
     ]
     return statistics.median(runs)
@@ -67,9 +76,17 @@ def main() -> None:
             status, _, _ = env.stack.api_request("POST", f"/webhooks/{HELPDESK_SOURCE}", headers, raw)
             webhook.append((time.perf_counter() - started) * 1000)
             assert status == 202, status
-            event = {"version": "0", "id": f"bench-{index}", "detail-type": "Unlock Requested", "source": "bench",
-                     "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
-                     "resources": [], "detail": unlock_requested({"username": user.username})}
+            event = {
+                "version": "0",
+                "id": f"bench-{index}",
+                "detail-type": "Unlock Requested",
+                "source": "bench",
+                "account": "123456789012",
+                "time": "2026-01-01T00:00:00Z",
+                "region": "us-east-1",
+                "resources": [],
+                "detail": unlock_requested({"username": user.username}),
+            }
             started = time.perf_counter()
             result = env.stack.invoke("UnlockFunction", json.loads(json.dumps(event)))
             unlock.append((time.perf_counter() - started) * 1000)
@@ -84,8 +101,10 @@ def main() -> None:
     print(f"    unlock         {percentiles(unlock)}  (token cached, look-up + unlock + password state)")
     print("memory")
     print(f"    peak Python allocations during {2 * RUNS} invocations: {peak / 1024 / 1024:.1f} MiB")
-    print(f"    process max RSS (stack, simulators and functions in one process): "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"    process max RSS (stack, simulators and functions in one process): "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
     layer = ROOT / ".aws-sam" / "build" / "SharedLayer"
     if layer.exists():
         size = sum(f.stat().st_size for f in layer.rglob("*") if f.is_file())

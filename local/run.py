@@ -7,7 +7,6 @@ prints the HTTP answer, the outcome event and the vendor calls the simulator saw
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -64,7 +63,9 @@ def returned(invocation: Invocation) -> str:
     if invocation.error:
         return f"failed after {invocation.attempts} attempt(s): {invocation.error}"
     result = invocation.result or {}
-    return f"returned status={result.get('status')} reason={result.get('reason')} after {invocation.attempts} attempt(s)"
+    return (
+        f"returned status={result.get('status')} reason={result.get('reason')} after {invocation.attempts} attempt(s)"
+    )
 
 
 def query(params: dict[str, list[str]]) -> str:
@@ -110,37 +111,62 @@ def pingone_story(story: Story) -> None:
     kwong = pingone.add_user("kwong", "kwong@example.com", account_locked=True)
 
     raw, headers = signed(ticket_body("INC-1001", {"username": "jdoe"}))
-    story.run("Signed webhook: ticket INC-1001 resolved, unlock PingOne user jdoe",
-              lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
-              note=lambda: f"jdoe now: account locked={jdoe.account_locked}, password locked={jdoe.password_locked}")
-    story.run("The sender retries the same delivery (same webhook-id)",
-              lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
-              note=lambda: "idempotency: the stored outcome is returned, the vendor is not called again")
-    story.run("Identity workflow puts an \"Unlock Requested\" event on the bus for asmith@example.com",
-              lambda: env.stack.put_event("Unlock Requested", unlock_requested({"email": "asmith@example.com"})) or "",
-              note=lambda: f"asmith now: account locked={asmith.account_locked}")
+    story.run(
+        "Signed webhook: ticket INC-1001 resolved, unlock PingOne user jdoe",
+        lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
+        note=lambda: f"jdoe now: account locked={jdoe.account_locked}, password locked={jdoe.password_locked}",
+    )
+    story.run(
+        "The sender retries the same delivery (same webhook-id)",
+        lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
+        note=lambda: "idempotency: the stored outcome is returned, the vendor is not called again",
+    )
+    story.run(
+        'Identity workflow puts an "Unlock Requested" event on the bus for asmith@example.com',
+        lambda: env.stack.put_event("Unlock Requested", unlock_requested({"email": "asmith@example.com"})) or "",
+        note=lambda: f"asmith now: account locked={asmith.account_locked}",
+    )
     tampered = raw.replace(b"jdoe", b"root")
-    story.run("Tampered body (user changed after signing)",
-              lambda: story.webhook(HELPDESK_SOURCE, tampered, headers), note=lambda: "rejected: nothing on the bus")
+    story.run(
+        "Tampered body (user changed after signing)",
+        lambda: story.webhook(HELPDESK_SOURCE, tampered, headers),
+        note=lambda: "rejected: nothing on the bus",
+    )
     stale_raw, stale_headers = signed(ticket_body("INC-1002", {"username": "jdoe"}), timestamp=1_600_000_000)
-    story.run("Replayed old delivery (timestamp from 2020)",
-              lambda: story.webhook(HELPDESK_SOURCE, stale_raw, stale_headers), note=lambda: "rejected: nothing on the bus")
+    story.run(
+        "Replayed old delivery (timestamp from 2020)",
+        lambda: story.webhook(HELPDESK_SOURCE, stale_raw, stale_headers),
+        note=lambda: "rejected: nothing on the bus",
+    )
     open_raw, open_headers = signed(ticket_body("INC-1003", {"username": "kwong"}, status="pending"))
-    story.run("Ticket INC-1003 updated but not resolved",
-              lambda: story.webhook(HELPDESK_SOURCE, open_raw, open_headers), note=lambda: "ignored: nothing on the bus")
+    story.run(
+        "Ticket INC-1003 updated but not resolved",
+        lambda: story.webhook(HELPDESK_SOURCE, open_raw, open_headers),
+        note=lambda: "ignored: nothing on the bus",
+    )
     gone_raw, gone_headers = signed(ticket_body("INC-1004", {"username": "no.such.user"}))
-    story.run("Ticket INC-1004 resolved for a user PingOne does not know",
-              lambda: story.webhook(HELPDESK_SOURCE, gone_raw, gone_headers),
-              note=lambda: "permanent failure: recorded and published, not retried")
+    story.run(
+        "Ticket INC-1004 resolved for a user PingOne does not know",
+        lambda: story.webhook(HELPDESK_SOURCE, gone_raw, gone_headers),
+        note=lambda: "permanent failure: recorded and published, not retried",
+    )
 
     def rate_limited() -> str:
-        pingone.fail(429, {"id": "rl", "code": "REQUEST_LIMITED", "message": "Too many requests"},
-                     headers={"Retry-After": "1"}, path="/users/", times=1)
+        pingone.fail(
+            429,
+            {"id": "rl", "code": "REQUEST_LIMITED", "message": "Too many requests"},
+            headers={"Retry-After": "1"},
+            path="/users/",
+            times=1,
+        )
         busy_raw, busy_headers = signed(ticket_body("INC-1005", {"username": "kwong"}))
         return story.webhook(HELPDESK_SOURCE, busy_raw, busy_headers)
 
-    story.run("Ticket INC-1005 resolved while PingOne rate-limits (429, Retry-After: 1)", rate_limited,
-              note=lambda: f"kwong now: account locked={kwong.account_locked}; Retry-After honoured, then one unlock")
+    story.run(
+        "Ticket INC-1005 resolved while PingOne rate-limits (429, Retry-After: 1)",
+        rate_limited,
+        note=lambda: f"kwong now: account locked={kwong.account_locked}; Retry-After honoured, then one unlock",
+    )
 
 
 def summary(story: Story, env: LocalEnvironment) -> int:

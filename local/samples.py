@@ -20,22 +20,22 @@ from local.stack import LocalStack
 
 PINGONE_ENVIRONMENT = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 PINGONE_CLIENT_ID = "account-unlock-local"
-PINGONE_CLIENT_SECRET = "local-pingone-client-secret"  # noqa: S105 - simulator value
+PINGONE_CLIENT_SECRET = "local-pingone-client-secret"
 PINGONE_CONNECTION = "pingone-workforce"
 # The fixed Standard Webhooks test secret; events/ is signed with it (base64 of a 32-byte string).
-WEBHOOK_SECRET = "whsec_bG9jYWwtdGVzdC1zZWNyZXQtMDAwMS1ub3QtcmVhbCEh"  # noqa: S105 - test value
+WEBHOOK_SECRET = "whsec_bG9jYWwtdGVzdC1zZWNyZXQtMDAwMS1ub3QtcmVhbCEh"
 HELPDESK_SOURCE = "helpdesk"
 
 LOGINRADIUS_CONNECTION = "loginradius-customers"
 LOGINRADIUS_API_KEY = "local-loginradius-api-key"
-LOGINRADIUS_API_SECRET = "local-loginradius-api-secret"  # noqa: S105 - simulator value
+LOGINRADIUS_API_SECRET = "local-loginradius-api-secret"
 SAILPOINT_CONNECTION = "sailpoint-isc"
 SAILPOINT_CLIENT_ID = "local-sailpoint-client"
-SAILPOINT_CLIENT_SECRET = "local-sailpoint-client-secret"  # noqa: S105 - simulator value
+SAILPOINT_CLIENT_SECRET = "local-sailpoint-client-secret"
 GIGYA_CONNECTION = "gigya-cdc"
 GIGYA_API_KEY = "local-gigya-api-key"
 GIGYA_USER_KEY = "local-gigya-user-key"
-GIGYA_SECRET = "local-gigya-secret"  # noqa: S105 - simulator value
+GIGYA_SECRET = "local-gigya-secret"
 CONNECTIONS = (PINGONE_CONNECTION, LOGINRADIUS_CONNECTION, SAILPOINT_CONNECTION, GIGYA_CONNECTION)
 
 
@@ -62,31 +62,47 @@ class LocalEnvironment:
         for simulator in self.simulators:
             simulator.start()
         self.put_secret("connection", PINGONE_CONNECTION, self.pingone_connection())
-        self.put_secret("connection", LOGINRADIUS_CONNECTION, {
-            "vendor": "loginradius",
-            "api_key": LOGINRADIUS_API_KEY,
-            "api_secret": LOGINRADIUS_API_SECRET,
-            "base_url": self.loginradius.url,
-        })
-        self.put_secret("connection", SAILPOINT_CONNECTION, {
-            "vendor": "sailpoint",
-            "client_id": SAILPOINT_CLIENT_ID,
-            "client_secret": SAILPOINT_CLIENT_SECRET,
-            "base_url": self.sailpoint.url,
-        })
-        self.put_secret("connection", GIGYA_CONNECTION, {
-            "vendor": "gigya",
-            "data_center": "us1",
-            "api_key": GIGYA_API_KEY,
-            "user_key": GIGYA_USER_KEY,
-            "secret": GIGYA_SECRET,
-            "base_url": self.gigya.url,
-        })
-        self.put_secret("source", HELPDESK_SOURCE, {
-            "kind": "standard-webhooks",
-            "secrets": [WEBHOOK_SECRET],
-            "connections": list(CONNECTIONS),
-        })
+        self.put_secret(
+            "connection",
+            LOGINRADIUS_CONNECTION,
+            {
+                "vendor": "loginradius",
+                "api_key": LOGINRADIUS_API_KEY,
+                "api_secret": LOGINRADIUS_API_SECRET,
+                "base_url": self.loginradius.url,
+            },
+        )
+        self.put_secret(
+            "connection",
+            SAILPOINT_CONNECTION,
+            {
+                "vendor": "sailpoint",
+                "client_id": SAILPOINT_CLIENT_ID,
+                "client_secret": SAILPOINT_CLIENT_SECRET,
+                "base_url": self.sailpoint.url,
+            },
+        )
+        self.put_secret(
+            "connection",
+            GIGYA_CONNECTION,
+            {
+                "vendor": "gigya",
+                "data_center": "us1",
+                "api_key": GIGYA_API_KEY,
+                "user_key": GIGYA_USER_KEY,
+                "secret": GIGYA_SECRET,
+                "base_url": self.gigya.url,
+            },
+        )
+        self.put_secret(
+            "source",
+            HELPDESK_SOURCE,
+            {
+                "kind": "standard-webhooks",
+                "secrets": [WEBHOOK_SECRET],
+                "connections": list(CONNECTIONS),
+            },
+        )
         return self
 
     def stop(self) -> None:
@@ -115,8 +131,9 @@ class LocalEnvironment:
             client.create_secret(Name=secret_id, SecretString=json.dumps(value))
 
 
-def ticket_body(ticket_id: str, user: dict[str, str], *, status: str = "resolved",
-                connection: str = PINGONE_CONNECTION) -> dict[str, Any]:
+def ticket_body(
+    ticket_id: str, user: dict[str, str], *, status: str = "resolved", connection: str = PINGONE_CONNECTION
+) -> dict[str, Any]:
     """The generic ticket JSON that the Standard Webhooks source maps (see README)."""
     return {
         "ticket": {"id": ticket_id, "status": status, "url": f"https://helpdesk.example.com/tickets/{ticket_id}"},
@@ -127,8 +144,9 @@ def ticket_body(ticket_id: str, user: dict[str, str], *, status: str = "resolved
     }
 
 
-def unlock_requested(user: dict[str, str], *, connection: str = PINGONE_CONNECTION,
-                     workflow_run: str | None = None) -> dict[str, Any]:
+def unlock_requested(
+    user: dict[str, str], *, connection: str = PINGONE_CONNECTION, workflow_run: str | None = None
+) -> dict[str, Any]:
     """The detail of an "Unlock Requested" event as an identity workflow would publish it."""
     run = workflow_run or f"run-{uuid.uuid4().hex[:8]}"
     return {

@@ -34,7 +34,7 @@ def api_server(env: LocalEnvironment, port: int) -> ThreadingHTTPServer:
             self.wfile.write(payload)
             print(f"API  {self.command} {self.path} → {status} {payload.decode(errors='replace')}")
 
-        do_GET = do_POST = do_PUT = do_OPTIONS = _serve  # noqa: N815
+        do_GET = do_POST = do_PUT = do_OPTIONS = _serve
 
     return ThreadingHTTPServer(("127.0.0.1", port), Handler)
 

@@ -1,6 +1,6 @@
 """Print a curl command that sends a correctly signed Standard Webhooks request to the local API.
 
-    python -m local.sign --user username=jdoe --ticket INC-1 [--status resolved] [--secret whsec_...]
+python -m local.sign --user username=jdoe --ticket INC-1 [--status resolved] [--secret whsec_...]
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from typing import Any
 from account_unlock.sources.standard_webhooks import sign
 
 
-def standard_webhook_headers(secret: str, body: bytes, *, msg_id: str | None = None,
-                             timestamp: int | None = None) -> dict[str, str]:
+def standard_webhook_headers(
+    secret: str, body: bytes, *, msg_id: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     return {

@@ -112,7 +112,7 @@ class LocalStack:
         return {
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+            "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "POWERTOOLS_DEV": "false",
@@ -177,7 +177,9 @@ class LocalStack:
                     BillingMode=props["BillingMode"],
                 )
                 if "TimeToLiveSpecification" in props:
-                    dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+                    dynamodb.update_time_to_live(
+                        TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"]
+                    )
         for logical, spec in self.resources.items():
             if spec["Type"] == "AWS::Events::Archive":
                 props = spec["Properties"]
@@ -204,7 +206,9 @@ class LocalStack:
         return url
 
     def _function_environment(self) -> dict[str, str]:
-        variables = dict(self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+        variables = dict(
+            self.template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+        )
         for spec in self.resources.values():
             if spec["Type"] == "AWS::Serverless::Function":
                 variables |= spec["Properties"].get("Environment", {}).get("Variables", {})
@@ -218,7 +222,8 @@ class LocalStack:
             module_name, handler = props["Handler"].rsplit(".", 1)
             path = ROOT / props["CodeUri"] / f"{module_name}.py"
             module_spec = importlib.util.spec_from_file_location(f"{logical}_{module_name}", path)
-            assert module_spec and module_spec.loader
+            assert module_spec
+            assert module_spec.loader
             module = importlib.util.module_from_spec(module_spec)
             with contextlib.redirect_stdout(self.output):
                 module_spec.loader.exec_module(module)
@@ -287,7 +292,9 @@ class LocalStack:
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
             "responsePayload": {"errorType": error_type, "errorMessage": message},
         }
-        self.client("sqs").send_message(QueueUrl=self.queue_urls[function.on_failure_queue], MessageBody=json.dumps(record))
+        self.client("sqs").send_message(
+            QueueUrl=self.queue_urls[function.on_failure_queue], MessageBody=json.dumps(record)
+        )
 
     def dispatch(self) -> list[Invocation]:
         """Deliver every event the bus rules have matched so far; repeat until nothing is left."""
@@ -321,22 +328,51 @@ class LocalStack:
         assert response["FailedEntryCount"] == 0, response
 
     # the API ---------------------------------------------------------------------------------
-    def api_request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Serve one request the way API Gateway's Lambda proxy integration would."""
+    def api_request(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes,
+        *,
+        source_ip: str = "127.0.0.1",
+        identity: str | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Serve one request the way API Gateway's Lambda proxy integration would (from ``source_ip``).
+
+        ``identity`` is the caller ARN API Gateway puts in ``requestContext.identity.userArn`` after
+        verifying a SigV4 signature on an AWS_IAM route. The local stack does not verify SigV4 itself
+        (API Gateway does): it takes the caller as given.
+        """
         for route in self.routes:
             match = route.pattern.match(path)
             if match and route.method == method:
-                event = api_gateway_event(method, path, route.resource, match.groupdict(), headers, body)
+                event = api_gateway_event(
+                    method, path, route.resource, match.groupdict(), headers, body, source_ip, identity=identity
+                )
                 result = self.invoke(route.function, event)
-                payload = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result.get("body", "").encode()
-                return result["statusCode"], {**result.get("headers", {})}, payload
+                payload = (
+                    base64.b64decode(result["body"])
+                    if result.get("isBase64Encoded")
+                    else result.get("body", "").encode()
+                )
+                multi = {key: ", ".join(values) for key, values in (result.get("multiValueHeaders") or {}).items()}
+                return result["statusCode"], {**result.get("headers", {}), **multi}, payload
         return 403, {"Content-Type": "application/json"}, b'{"message":"Missing Authentication Token"}'
 
 
 def api_gateway_event(
-    method: str, path: str, resource: str, path_parameters: dict[str, str], headers: dict[str, str], body: bytes
+    method: str,
+    path: str,
+    resource: str,
+    path_parameters: dict[str, str],
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+    *,
+    identity: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event."""
+    """An API Gateway REST (v1) proxy event; ``identity``: the SigV4 caller's ARN (``userArn``), if any."""
     try:
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:
@@ -361,7 +397,8 @@ def api_gateway_event(
             "protocol": "HTTP/1.1",
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent", "")}
+            | ({"userArn": identity} if identity is not None else {}),
         },
         "body": text if body else None,
         "isBase64Encoded": is_base64,

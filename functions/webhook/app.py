@@ -1,4 +1,8 @@
-"""Webhook function: API Gateway ``POST /webhooks/{source}`` → verified "Ticket Resolved" event."""
+"""Webhook function: API Gateway ``POST /webhooks/{source}`` → verified "Ticket Resolved" event.
+
+``POST /iam/webhooks/{source}`` is the same webhook behind API Gateway's AWS_IAM authorizer (SigV4,
+e.g. ServiceNow IntegrationHub): only there is the caller's ARN read from the request context.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from account_unlock.observability import logger, metrics, tracer
 from account_unlock.webhook import Answer, delivery_config, handle_webhook
 
 app = APIGatewayRestResolver()
+IAM_ROUTE = "/iam/webhooks/{source}"
 
 
 def reply(answer: Answer) -> Response:
@@ -24,13 +29,27 @@ def reply(answer: Answer) -> Response:
 
 
 @app.post("/webhooks/<source>")
+@app.post("/iam/webhooks/<source>")
 def receive(source: str) -> Response:
     event = app.current_event
     try:
-        body = base64.b64decode(event.body or "", validate=True) if event.is_base64_encoded else (event.body or "").encode()
+        body = (
+            base64.b64decode(event.body or "", validate=True)
+            if event.is_base64_encoded
+            else (event.body or "").encode()
+        )
     except (binascii.Error, ValueError):
         return reply(Answer(400, {"error": "body is not valid base64"}))
-    return reply(handle_webhook(source, event.headers or {}, body))
+    return reply(handle_webhook(source, event.headers or {}, body, iam_principal=iam_principal()))
+
+
+def iam_principal() -> str | None:
+    """The SigV4 caller API Gateway authenticated, on the IAM route only ("" when it names none)."""
+    event = app.current_event
+    if event.resource != IAM_ROUTE:
+        return None
+    identity = event.request_context.identity
+    return identity.user_arn or identity.caller or ""
 
 
 @app.not_found

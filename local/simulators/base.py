@@ -91,7 +91,7 @@ class Simulator:
             def _serve(self) -> None:
                 simulator._handle(self)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
@@ -109,8 +109,9 @@ class Simulator:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # test controls ---------------------------------------------------------------------------
-    def fail(self, status: int, body: Any = None, *, headers: dict[str, str] | None = None, path: str = "",
-             times: int = 1) -> None:
+    def fail(
+        self, status: int, body: Any = None, *, headers: dict[str, str] | None = None, path: str = "", times: int = 1
+    ) -> None:
         """Answer the next ``times`` requests whose path matches ``path`` with this reply."""
         with self.lock:
             self.faults.append(Fault(Reply(status, body, headers or {}), path, times))

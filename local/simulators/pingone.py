@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 from local.simulators.base import Reply, Request, Simulator
 
 ACCOUNT_UNLOCK = "application/vnd.pingidentity.account.unlock+json"
-PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"  # noqa: S105 - a media type
+PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"
 FILTER = re.compile(r'^(username|email) eq "([^"]*)"$')
 USERS = r"/v1/environments/(?P<env>[^/]+)/users"
 
@@ -38,7 +38,10 @@ class PingOneUser:
             "username": self.username,
             "email": self.email,
             "enabled": True,
-            "account": {"canAuthenticate": not self.account_locked, "status": "LOCKED" if self.account_locked else "OK"},
+            "account": {
+                "canAuthenticate": not self.account_locked,
+                "status": "LOCKED" if self.account_locked else "OK",
+            },
             "lifecycle": {"status": "ACCOUNT_OK"},
         }
 
@@ -68,8 +71,15 @@ class PingOneSimulator(Simulator):
         self.tokens: dict[str, float] = {}
         self.users: dict[str, PingOneUser] = {}
 
-    def add_user(self, username: str, email: str, *, user_id: str | None = None, account_locked: bool = True,
-                 password_locked: bool = False) -> PingOneUser:
+    def add_user(
+        self,
+        username: str,
+        email: str,
+        *,
+        user_id: str | None = None,
+        account_locked: bool = True,
+        password_locked: bool = False,
+    ) -> PingOneUser:
         user = PingOneUser(user_id or str(uuid.uuid4()), username, email, account_locked, password_locked)
         self.users[user.id] = user
         return user
@@ -91,10 +101,15 @@ class PingOneSimulator(Simulator):
         if form.get("grant_type") != "client_credentials":
             return Reply(400, {"error": "unsupported_grant_type", "error_description": "grant_type"})
         if not client_id or self.clients.get(client_id) != secret:
-            return Reply(401, {"error": "invalid_client", "error_description": "Request denied: Unsupported authentication method"})
+            return Reply(
+                401,
+                {"error": "invalid_client", "error_description": "Request denied: Unsupported authentication method"},
+            )
         token = secrets.token_urlsafe(32)
         self.tokens[token] = time.time() + self.token_lifetime
-        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime, "scope": ""})
+        return Reply(
+            200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime, "scope": ""}
+        )
 
     # api host --------------------------------------------------------------------------------
     def _authorize(self, request: Request) -> Reply | None:
@@ -115,8 +130,12 @@ class PingOneSimulator(Simulator):
             return denied
         match = FILTER.match((request.query.get("filter") or [""])[0])
         if not match:
-            return error(400, "INVALID_DATA", "The request could not be completed. One or more validation errors were in the request.",
-                         [{"code": "INVALID_FILTER", "target": "filter", "message": "Unsupported filter"}])
+            return error(
+                400,
+                "INVALID_DATA",
+                "The request could not be completed. One or more validation errors were in the request.",
+                [{"code": "INVALID_FILTER", "target": "filter", "message": "Unsupported filter"}],
+            )
         attribute, value = match.groups()
         found = [u.body(self.environment_id) for u in self.users.values() if getattr(u, attribute) == value]
         return Reply(200, {"_embedded": {"users": found}, "count": len(found), "size": len(found)})
@@ -138,7 +157,10 @@ class PingOneSimulator(Simulator):
         user = self._user(request)
         if isinstance(user, Reply):
             return user
-        body: dict[str, Any] = {"environment": {"id": self.environment_id}, "status": "LOCKED" if user.password_locked else "OK"}
+        body: dict[str, Any] = {
+            "environment": {"id": self.environment_id},
+            "status": "LOCKED" if user.password_locked else "OK",
+        }
         if user.password_locked:
             body["secondsUntilUnlock"] = 900
         return Reply(200, body)

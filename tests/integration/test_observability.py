@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from local.samples import GIGYA_SECRET, LOGINRADIUS_API_SECRET, PINGONE_CLIENT_SECRET, SAILPOINT_CLIENT_SECRET, WEBHOOK_SECRET, ticket_body
+from local.samples import (
+    GIGYA_SECRET,
+    LOGINRADIUS_API_SECRET,
+    PINGONE_CLIENT_SECRET,
+    SAILPOINT_CLIENT_SECRET,
+    WEBHOOK_SECRET,
+    ticket_body,
+)
 from tests.integration.helpers import outcomes, post_webhook, unique
 
 pytestmark = pytest.mark.integration
@@ -20,8 +27,15 @@ def test_no_secret_or_token_is_ever_printed(env):
 
     printed = env.stack.output.getvalue()
     assert printed  # the functions did log
-    for secret in [WEBHOOK_SECRET, WEBHOOK_SECRET.removeprefix("whsec_"), PINGONE_CLIENT_SECRET,
-                   LOGINRADIUS_API_SECRET, SAILPOINT_CLIENT_SECRET, GIGYA_SECRET, *issued]:
+    for secret in [
+        WEBHOOK_SECRET,
+        WEBHOOK_SECRET.removeprefix("whsec_"),
+        PINGONE_CLIENT_SECRET,
+        LOGINRADIUS_API_SECRET,
+        SAILPOINT_CLIENT_SECRET,
+        GIGYA_SECRET,
+        *issued,
+    ]:
         assert secret not in printed
 
 

@@ -52,8 +52,9 @@ def test_wrong_secret_is_401(env, locked_user):
 def test_timestamp_outside_five_minutes_is_401(env, locked_user, offset):
     import time
 
-    status, body = post_webhook(env, ticket_body(unique("INC"), {"username": locked_user.username}),
-                                timestamp=int(time.time()) + offset)
+    status, body = post_webhook(
+        env, ticket_body(unique("INC"), {"username": locked_user.username}), timestamp=int(time.time()) + offset
+    )
     assert status == 401
     assert "timestamp" in body["error"]
     assert_nothing_happened(env, locked_user)
@@ -118,8 +119,9 @@ def test_two_user_identifiers_is_400(env, locked_user):
 
 
 def test_connection_not_allowed_for_source_is_400(env, locked_user):
-    status, answer = post_webhook(env, ticket_body(unique("INC"), {"username": locked_user.username},
-                                                   connection="admin-tenant"))
+    status, answer = post_webhook(
+        env, ticket_body(unique("INC"), {"username": locked_user.username}, connection="admin-tenant")
+    )
     assert status == 400
     assert "not allowed" in answer["error"]
     assert_nothing_happened(env, locked_user)
@@ -142,10 +144,14 @@ def test_misconfigured_source_fails_closed(env, locked_user):
 def test_base64_encoded_body_from_api_gateway_is_verified_on_raw_bytes(env, locked_user):
     raw = encode(ticket_body(unique("INC"), {"username": locked_user.username}))
     event = {
-        "resource": "/webhooks/{source}", "path": f"/webhooks/{HELPDESK_SOURCE}", "httpMethod": "POST",
-        "headers": standard_webhook_headers(WEBHOOK_SECRET, raw), "pathParameters": {"source": HELPDESK_SOURCE},
+        "resource": "/webhooks/{source}",
+        "path": f"/webhooks/{HELPDESK_SOURCE}",
+        "httpMethod": "POST",
+        "headers": standard_webhook_headers(WEBHOOK_SECRET, raw),
+        "pathParameters": {"source": HELPDESK_SOURCE},
         "requestContext": {"requestId": "r", "stage": "v1", "resourcePath": "/webhooks/{source}", "httpMethod": "POST"},
-        "body": base64.b64encode(raw).decode(), "isBase64Encoded": True,
+        "body": base64.b64encode(raw).decode(),
+        "isBase64Encoded": True,
     }
     result = env.stack.invoke("WebhookFunction", event)
     assert result["statusCode"] == 202
@@ -155,14 +161,20 @@ def test_base64_encoded_body_from_api_gateway_is_verified_on_raw_bytes(env, lock
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    body=st.one_of(st.binary(max_size=512), st.recursive(
-        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-        lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-        max_leaves=10,
-    ).map(lambda value: json.dumps(value).encode())),
+    body=st.one_of(
+        st.binary(max_size=512),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+            lambda children: (
+                st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+            ),
+            max_leaves=10,
+        ).map(lambda value: json.dumps(value).encode()),
+    ),
     sign=st.booleans(),
-    headers=st.dictionaries(st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "x"]),
-                            st.text(max_size=40), max_size=4),
+    headers=st.dictionaries(
+        st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-signature", "x"]), st.text(max_size=40), max_size=4
+    ),
 )
 def test_arbitrary_requests_never_5xx_and_never_publish(env, body, sign, headers):
     sent = standard_webhook_headers(WEBHOOK_SECRET, body) if sign else headers

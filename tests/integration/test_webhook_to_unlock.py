@@ -102,8 +102,12 @@ def test_user_not_found_is_a_permanent_failure_without_retry(env):
 
 def test_rate_limited_then_success_unlocks_once(env):
     user = env.pingone.add_user(unique("busy"), "busy@example.com")
-    env.pingone.fail(429, {"id": "x", "code": "REQUEST_LIMITED", "message": "Too many requests"},
-                     headers={"Retry-After": "1"}, path=f"/users/{user.id}$")
+    env.pingone.fail(
+        429,
+        {"id": "x", "code": "REQUEST_LIMITED", "message": "Too many requests"},
+        headers={"Retry-After": "1"},
+        path=f"/users/{user.id}$",
+    )
 
     post_webhook(env, ticket_body(unique("INC"), {"username": user.username}))
     [event] = outcomes(env)
@@ -140,8 +144,13 @@ def test_revoked_token_is_refreshed_once(env):
 
 def test_vendor_down_until_retries_run_out_goes_to_dead_letter_queue(env):
     user = env.pingone.add_user(unique("down"), "down@example.com")
-    env.pingone.fail(503, {"id": "x", "code": "UNEXPECTED_ERROR", "message": "unavailable"},
-                     headers={"Retry-After": "0"}, path="/users", times=1000)
+    env.pingone.fail(
+        503,
+        {"id": "x", "code": "UNEXPECTED_ERROR", "message": "unavailable"},
+        headers={"Retry-After": "0"},
+        path="/users",
+        times=1000,
+    )
 
     post_webhook(env, ticket_body(unique("INC"), {"username": user.username}))
     published = outcomes(env)
@@ -174,8 +183,10 @@ def test_transient_failure_leaves_no_idempotency_record_so_a_later_retry_unlocks
 
 
 def test_invalid_event_detail_is_recorded_as_failed_not_retried(env):
-    env.stack.put_event("Unlock Requested", {"request_id": "bad-1", "connection": PINGONE_CONNECTION,
-                                              "user": {"username": "a", "email": "b@c.d"}})
+    env.stack.put_event(
+        "Unlock Requested",
+        {"request_id": "bad-1", "connection": PINGONE_CONNECTION, "user": {"username": "a", "email": "b@c.d"}},
+    )
     [event] = outcomes(env)
 
     assert event["detail"]["reason"] == "invalid_request"
@@ -192,8 +203,11 @@ def test_unknown_connection_is_a_permanent_failure(env):
 
 
 def test_malformed_connection_secret_names_the_field_not_the_value(env):
-    env.put_secret("connection", "broken-pingone", {"vendor": "pingone", "environment_id": "not-a-uuid",
-                                                    "client_id": "c", "client_secret": "s3cr3t-value"})
+    env.put_secret(
+        "connection",
+        "broken-pingone",
+        {"vendor": "pingone", "environment_id": "not-a-uuid", "client_id": "c", "client_secret": "s3cr3t-value"},
+    )
     env.stack.put_event("Unlock Requested", unlock_requested({"username": "x"}, connection="broken-pingone"))
     [event] = outcomes(env)
 

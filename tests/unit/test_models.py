@@ -15,8 +15,12 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 def request(**overrides):
-    base = {"request_id": "r-1", "origin": {"system": "helpdesk", "ticket_id": "INC-1"},
-            "connection": "pingone-workforce", "user": {"username": "jdoe"}}
+    base = {
+        "request_id": "r-1",
+        "origin": {"system": "helpdesk", "ticket_id": "INC-1"},
+        "connection": "pingone-workforce",
+        "user": {"username": "jdoe"},
+    }
     return base | overrides
 
 

@@ -25,13 +25,16 @@ def test_async_failures_go_to_the_dead_letter_queue():
     config = RESOURCES["UnlockFunction"]["Properties"]["EventInvokeConfig"]
     assert config["MaximumRetryAttempts"] == 2
     assert config["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS", "Destination": {"Fn::GetAtt": ["UnlockDeadLetterQueue", "Arn"]}
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["UnlockDeadLetterQueue", "Arn"]},
     }
 
 
 def test_secret_access_is_limited_to_the_prefix():
     def secret_resources(function: str) -> list[str]:
-        statements = [s for p in RESOURCES[function]["Properties"]["Policies"] if "Statement" in p for s in p["Statement"]]
+        statements = [
+            s for p in RESOURCES[function]["Properties"]["Policies"] if "Statement" in p for s in p["Statement"]
+        ]
         return [s["Resource"]["Fn::Sub"] for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
 
     assert secret_resources("WebhookFunction") == [

@@ -9,7 +9,6 @@ from account_unlock.aws import client
 from account_unlock.config import settings
 from account_unlock.errors import TransientError
 
-
 PUT_EVENTS_BATCH = 10
 
 
@@ -33,4 +32,6 @@ def publish_many(detail_type: str, details: list[dict[str, Any]], source: str) -
         response = client("events").put_events(Entries=entries)
         if response.get("FailedEntryCount", 0):
             codes = sorted({e.get("ErrorCode", "unknown") for e in response["Entries"] if e.get("ErrorCode")})
-            raise TransientError("bus_unavailable", f"event bus rejected {response['FailedEntryCount']} event(s) {codes}")
+            raise TransientError(
+                "bus_unavailable", f"event bus rejected {response['FailedEntryCount']} event(s) {codes}"
+            )

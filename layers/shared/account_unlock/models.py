@@ -17,7 +17,9 @@ UNLOCK_FAILED = "Unlock Failed"
 REQUEST_DETAIL_TYPES = (TICKET_RESOLVED, UNLOCK_REQUESTED)
 
 # Printable text without control characters: identifiers end up in URLs, logs and audit records.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 

@@ -40,7 +40,9 @@ REQUEST_NAMESPACE = uuid.UUID("6f1c1c52-3c7e-4d0e-9a51-2b8f3f0c9a10")
 RETRY_LATER = {"Retry-After": "30"}
 
 persistence = persistence_layer()
-delivery_config = IdempotencyConfig(event_key_jmespath="[source, delivery_id]", expires_after_seconds=DELIVERY_TTL_SECONDS)
+delivery_config = IdempotencyConfig(
+    event_key_jmespath="[source, delivery_id]", expires_after_seconds=DELIVERY_TTL_SECONDS
+)
 
 
 @dataclass
@@ -54,8 +56,18 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> A
     return Answer(status, {"error": message}, headers or {})
 
 
-def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, received_at: float | None = None) -> Answer:
-    """Answer one webhook request for source ``source``."""
+def handle_webhook(
+    source: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    received_at: float | None = None,
+    iam_principal: str | None = None,
+) -> Answer:
+    """Answer one webhook request for source ``source``.
+
+    ``iam_principal`` is the caller's ARN when the request came on the IAM route (API Gateway has
+    verified its SigV4 signature), None on the secret route.
+    """
     if len(body) > MAX_BODY_BYTES:
         return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
     try:
@@ -64,9 +76,11 @@ def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, receive
         return error(404, "unknown source")
     except TransientError:
         return error(503, "temporarily unavailable, retry later", RETRY_LATER)
-    delivery = Delivery(source, {k.lower(): v for k, v in headers.items()}, body, received_at or time.time())
+    delivery = Delivery(
+        source, {k.lower(): v for k, v in headers.items()}, body, received_at or time.time(), iam_principal
+    )
     try:
-        delivery_id = kind.authenticate(delivery, [s.get_secret_value() for s in config.secrets])
+        delivery_id = authenticate(config, kind, delivery)
     except Unauthorized as exc:
         count_auth_failure(source, kind.kind)
         logger.warning("webhook rejected", extra={"source": source, "why": str(exc)})
@@ -78,6 +92,24 @@ def handle_webhook(source: str, headers: Mapping[str, str], body: bytes, receive
     if not requests:
         return Answer(200, {"status": "ignored", "reasons": skipped})
     return hand_off(kind, source, delivery_id, requests, skipped)
+
+
+def authenticate(config: SourceConfig, kind: SourceKind, delivery: Delivery) -> str | None:
+    """The delivery id of an authentic request; ``Unauthorized`` otherwise.
+
+    A source with ``auth: iam`` is reachable only on the IAM route, by an allowed caller; its secrets,
+    when it has any, must verify as well. Every other source is reachable only on the secret route.
+    """
+    if config.auth == "iam":
+        if delivery.iam_principal is None:
+            raise Unauthorized("this source accepts only IAM-signed requests")
+        if not config.allows_principal(delivery.iam_principal):
+            raise Unauthorized("caller is not allowed for this source")
+        if not config.secrets:
+            return None
+    elif delivery.iam_principal is not None:
+        raise Unauthorized("this source does not accept IAM-signed requests")
+    return kind.authenticate(delivery, [s.get_secret_value() for s in config.secrets])
 
 
 def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
@@ -144,7 +176,9 @@ def build_request(
     try:
         return UnlockRequest(
             request_id=str(uuid.uuid5(REQUEST_NAMESPACE, key) if key else uuid.uuid4()),
-            origin=Origin(system=source, ticket_id=found.ticket_id, ticket_url=found.ticket_url, delivery_id=item_delivery),
+            origin=Origin(
+                system=source, ticket_id=found.ticket_id, ticket_url=found.ticket_url, delivery_id=item_delivery
+            ),
             connection=connection,
             user=found.user,  # type: ignore[arg-type]
             requested_by=found.requested_by,
@@ -195,6 +229,7 @@ def webhook_event_source() -> str:
 
 
 def count_auth_failure(source: str, kind: str) -> None:
-    with single_metric(name="WebhookAuthFailures", unit=MetricUnit.Count, value=1,
-                       default_dimensions={"source": source, "kind": kind}):
+    with single_metric(
+        name="WebhookAuthFailures", unit=MetricUnit.Count, value=1, default_dimensions={"source": source, "kind": kind}
+    ):
         pass

@@ -91,7 +91,9 @@ def extract(fields: FieldMap, payload: Any, resolved_statuses: list[str] | None 
     return Extracted(
         ticket_id=ticket_id,
         status=status,
-        resolved=status in resolved_statuses if resolved_statuses is not None else _search(fields.resolved, payload) is True,
+        resolved=status in resolved_statuses
+        if resolved_statuses is not None
+        else _search(fields.resolved, payload) is True,
         user={str(k): str(v) for k, v in user.items() if _text(v) is not None},
         connection=_text(_search(fields.connection, payload)),
         ticket_url=_text(_search(fields.ticket_url, payload)),

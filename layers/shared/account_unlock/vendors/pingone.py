@@ -21,7 +21,7 @@ from account_unlock.validation import UUID, filter_value, path_segment, secure_b
 from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
 
 ACCOUNT_UNLOCK = "application/vnd.pingidentity.account.unlock+json"
-PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"
+PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"  # noqa: S105 - a media type
 TRANSIENT_CODES = {"UNEXPECTED_ERROR", "REQUEST_LIMITED"}
 PERMANENT_REASONS = {
     "NOT_FOUND": "user_not_found",
@@ -83,7 +83,9 @@ class PingOneConnector(Connector):
             raise PermanentError("ambiguous_user", f"PingOne has {len(users)} users with that {attribute}")
         return path_segment(str(users[0].get("id", "")), UUID, "user id returned by PingOne")
 
-    def _call(self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
+    def _call(
+        self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         def send(token: str) -> requests.Response:
             auth = {"Authorization": f"Bearer {token}", **(headers or {})}
             return self.http.request(method, url, headers=auth, **kwargs)
@@ -119,7 +121,9 @@ class PingOneConnector(Connector):
         response = self.http.request("POST", f"{self.auth}/{self.env}/as/token", data=data, auth=auth)
         body = json_body(response)
         if response.status_code in (400, 401):
-            raise PermanentError("bad_credentials", f"PingOne token request refused: {body.get('error', 'invalid_client')}")
+            raise PermanentError(
+                "bad_credentials", f"PingOne token request refused: {body.get('error', 'invalid_client')}"
+            )
         if not response.ok or not isinstance(body.get("access_token"), str):
             raise classify_status(response, "PingOne", "token request failed")
         return body["access_token"], float(body.get("expires_in", 3600))
