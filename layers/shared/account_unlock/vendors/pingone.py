@@ -14,7 +14,7 @@ import requests
 from pydantic import Field, SecretStr
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
-from account_unlock.http import classify_status, json_body
+from account_unlock.http import classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
 from account_unlock.tokens import TokenCache, send_with_token
 from account_unlock.validation import UUID, filter_value, path_segment, secure_base_url
@@ -101,11 +101,11 @@ class PingOneConnector(Connector):
         details = ", ".join(str(d.get("code")) for d in body.get("details", []) if isinstance(d, dict))
         detail = f"{code or 'error'}: {body.get('message', response.reason)}" + (f" ({details})" if details else "")
         reference = str(body["id"]) if body.get("id") else None
-        if code in TRANSIENT_CODES:
-            return TransientError("vendor_unavailable", f"PingOne {detail}", vendor_reference=reference)
-        if response.status_code < 500 and code in PERMANENT_REASONS:
-            return PermanentError(PERMANENT_REASONS[code], f"PingOne {detail}", vendor_reference=reference)
         error = classify_status(response, "PingOne", detail)
+        if code in TRANSIENT_CODES and not error.retryable:
+            error = TransientError("vendor_unavailable", error.message, retry_after=retry_after(response))
+        elif not error.retryable and code in PERMANENT_REASONS:
+            error = PermanentError(PERMANENT_REASONS[code], error.message)
         error.vendor_reference = reference
         return error
 
