@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import requests
 
-from account_unlock.tokens import TokenCache, send_with_token
+from account_unlock.tokens import TokenCache, bearer_request
 
 
 def test_token_is_fetched_once_until_it_expires(monkeypatch):
@@ -19,20 +19,23 @@ def test_token_is_fetched_once_until_it_expires(monkeypatch):
     assert cache.fetches == 2
 
 
-def response(status: int) -> requests.Response:
-    r = requests.Response()
-    r.status_code = status
-    return r
+class RecordingHttp:
+    """Stands in for VendorHttp: answers 401 and records the bearer tokens it was sent."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def request(self, method: str, url: str, *, headers: dict[str, str], **kwargs: object) -> requests.Response:
+        self.seen.append(headers["Authorization"])
+        answer = requests.Response()
+        answer.status_code = 401
+        return answer
 
 
 def test_401_refreshes_exactly_once():
     issued = iter(["old", "new", "newer"])
     cache = TokenCache(lambda: (next(issued), 3600))
-    seen: list[str] = []
+    http = RecordingHttp()
 
-    def send(token: str) -> requests.Response:
-        seen.append(token)
-        return response(401)
-
-    assert send_with_token(cache, send).status_code == 401
-    assert seen == ["old", "new"]
+    assert bearer_request(http, cache, "GET", "https://x", headers={"Accept": "a"}).status_code == 401  # type: ignore[arg-type]
+    assert http.seen == ["Bearer old", "Bearer new"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import requests
+
+from account_unlock.http import VendorHttp
 
 EXPIRY_MARGIN_SECONDS = 60
 
@@ -31,10 +34,18 @@ class TokenCache:
         self._token = None
 
 
-def send_with_token(tokens: TokenCache, send: Callable[[str], requests.Response]) -> requests.Response:
-    """Call ``send(token)``; on 401 refresh the token exactly once and call again."""
-    response = send(tokens.get())
+def bearer_request(
+    http: VendorHttp, tokens: TokenCache, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+) -> requests.Response:
+    """Send with the cached bearer token; on 401 refresh the token exactly once and send again."""
+
+    def send() -> requests.Response:
+        return http.request(
+            method, url, headers={"Authorization": f"Bearer {tokens.get()}", **(headers or {})}, **kwargs
+        )
+
+    response = send()
     if response.status_code == 401:
         tokens.invalidate()
-        response = send(tokens.get())
+        response = send()
     return response

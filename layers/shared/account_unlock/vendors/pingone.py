@@ -16,7 +16,7 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.tokens import TokenCache, send_with_token
+from account_unlock.tokens import TokenCache, bearer_request
 from account_unlock.validation import UUID, filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
 
@@ -86,11 +86,7 @@ class PingOneConnector(Connector):
     def _call(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> requests.Response:
-        def send(token: str) -> requests.Response:
-            auth = {"Authorization": f"Bearer {token}", **(headers or {})}
-            return self.http.request(method, url, headers=auth, **kwargs)
-
-        response = send_with_token(self.tokens, send)
+        response = bearer_request(self.http, self.tokens, method, url, headers=headers, **kwargs)
         if not response.ok:
             raise self._error(response)
         return response

@@ -17,7 +17,7 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, UnlockError
 from account_unlock.http import budget, classify_status, json_body
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.tokens import TokenCache, send_with_token
+from account_unlock.tokens import TokenCache, bearer_request
 from account_unlock.validation import HEX32, filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
 
@@ -124,11 +124,7 @@ class SailPointConnector(Connector):
         result.message = STILL_LOCKED
 
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        def send(token: str) -> requests.Response:
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-            return self.http.request(method, url, headers=headers, **kwargs)
-
-        response = send_with_token(self.tokens, send)
+        response = bearer_request(self.http, self.tokens, method, url, headers={"Accept": "application/json"}, **kwargs)
         if not response.ok:
             raise self._error(response)
         return response
