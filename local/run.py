@@ -17,6 +17,9 @@ from urllib.parse import unquote
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment, ticket_body, unlock_requested
 from local.signing import encode, standard_webhook_headers
 from local.stack import Invocation
+from local.story_identity_events import identity_events_story
+from local.story_self_service import self_service_story
+from local.story_ticketing import ticketing_story
 from local.story_vendors import vendors_story
 
 
@@ -196,6 +199,9 @@ def main() -> int:
         story = Story(env)
         pingone_story(story)
         vendors_story(story)
+        ticketing_story(story)
+        identity_events_story(story)
+        self_service_story(story)
         return summary(story, env)
     finally:
         env.stop()

@@ -14,6 +14,7 @@ from typing import Any
 
 from local.run import describe
 from local.samples import LocalEnvironment
+from local.story_self_service import prepare_self_service
 
 
 def api_server(env: LocalEnvironment, port: int) -> ThreadingHTTPServer:
@@ -44,9 +45,11 @@ def main() -> None:
     env = LocalEnvironment().start()
     for name in ("jdoe", "asmith", "kwong"):
         env.pingone.add_user(name, f"{name}@example.com", account_locked=True, password_locked=True)
+    prepare_self_service(env)
     server = api_server(env, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"API on http://127.0.0.1:{port} (POST /webhooks/{{source}}), AWS (moto) on {env.stack.endpoint}")
+    print(f"API on http://127.0.0.1:{port} (POST /webhooks/{{source}}, POST /self-service/{{connection}}/unlock)")
+    print(f"AWS (moto) on {env.stack.endpoint}; self-service demo: see docs/self-service.md")
     print("PingOne users jdoe, asmith, kwong are locked. Send a signed webhook with the command printed by:")
     print("    .venv/bin/python -m local.sign --user username=jdoe --ticket INC-1")
     try:

@@ -257,6 +257,7 @@ class LocalStack:
         """One synchronous invocation, as ``sam local invoke`` would do it."""
         function = self.functions[logical_id]
         with function.lock, contextlib.redirect_stdout(self.output):
+            capture_logs(self.output)
             context = LocalContext(function_name=f"{self.stack_name}-{logical_id}", timeout_seconds=function.timeout)
             return getattr(function.module, function.handler)(event, context)
 
@@ -359,6 +360,14 @@ class LocalStack:
                 multi = {key: ", ".join(values) for key, values in (result.get("multiValueHeaders") or {}).items()}
                 return result["statusCode"], {**result.get("headers", {}), **multi}, payload
         return 403, {"Content-Type": "application/json"}, b'{"message":"Missing Authentication Token"}'
+
+
+def capture_logs(stream: io.StringIO) -> None:
+    """Point the Powertools logger at ``stream``: it keeps the stdout of the moment it was created,
+    which is not the function output if something imported the package before the stack started."""
+    for handler in logging.getLogger(os.environ.get("POWERTOOLS_SERVICE_NAME", "service_undefined")).handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is not stream:
+            handler.setStream(stream)
 
 
 def api_gateway_event(

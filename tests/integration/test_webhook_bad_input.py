@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from account_unlock.webhook import MAX_BODY_BYTES, handle_webhook
+from account_unlock.sources.standard_webhooks import StandardWebhooks
+from account_unlock.webhook import handle_webhook
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
 from local.signing import encode, standard_webhook_headers
 from tests.integration.helpers import outcomes, pending_unlock_events, post_webhook, unique
@@ -84,9 +85,11 @@ def test_unknown_source_is_404(env, locked_user, source):
 
 
 def test_body_over_256_kib_is_413(env, locked_user):
-    body = ticket_body(unique("INC"), {"username": locked_user.username}) | {"padding": "x" * MAX_BODY_BYTES}
-    status, _ = post_webhook(env, body)
+    assert StandardWebhooks.max_body_bytes == 256 * 1024
+    body = ticket_body(unique("INC"), {"username": locked_user.username}) | {"padding": "x" * 256 * 1024}
+    status, answer = post_webhook(env, body)
     assert status == 413
+    assert "262144" in answer["error"]
     assert_nothing_happened(env, locked_user)
 
 

@@ -138,6 +138,17 @@ def invalid_outcome(detail: Any, message: str) -> UnlockOutcome:
 
 def finish(result: UnlockOutcome) -> dict[str, Any]:
     """Audit, measure and publish the outcome. A failure here is logged, never a second unlock."""
+    detail = record_outcome(result)
+    try:
+        events.publish(result.detail_type, detail, settings().event_source)
+    except Exception:
+        logger.exception("outcome event not published")
+        metrics.add_metric(name="OutcomePublishFailed", unit=MetricUnit.Count, value=1)
+    return detail
+
+
+def record_outcome(result: UnlockOutcome) -> dict[str, Any]:
+    """Measure, log and audit the outcome (also used by the self-service path); returns its detail."""
     vendor = result.vendor or "unknown"
     metrics.add_dimension(name="vendor", value=vendor)
     metrics.add_metric(name="UnlockRequests", unit=MetricUnit.Count, value=1)
@@ -155,9 +166,4 @@ def finish(result: UnlockOutcome) -> dict[str, Any]:
     except Exception:
         logger.exception("audit record failed")
         metrics.add_metric(name="AuditWriteFailed", unit=MetricUnit.Count, value=1)
-    try:
-        events.publish(result.detail_type, detail, settings().event_source)
-    except Exception:
-        logger.exception("outcome event not published")
-        metrics.add_metric(name="OutcomePublishFailed", unit=MetricUnit.Count, value=1)
     return detail

@@ -34,7 +34,7 @@ from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.base import Delivery, SourceConfig, SourceKind, Unauthorized
 from account_unlock.sources.mapping import FieldMap, MappingError, extract
 
-MAX_BODY_BYTES = 256 * 1024
+MAX_BODY_BYTES = 6 * 1024 * 1024  # the Lambda invocation payload; each kind sets its own, lower, limit
 DELIVERY_TTL_SECONDS = 72 * 3600
 REQUEST_NAMESPACE = uuid.UUID("6f1c1c52-3c7e-4d0e-9a51-2b8f3f0c9a10")
 RETRY_LATER = {"Retry-After": "30"}
@@ -76,6 +76,8 @@ def handle_webhook(
         return error(404, "unknown source")
     except TransientError:
         return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    if len(body) > kind.max_body_bytes:
+        return error(413, f"body is larger than {kind.max_body_bytes} bytes")
     delivery = Delivery(
         source, {k.lower(): v for k, v in headers.items()}, body, received_at or time.time(), iam_principal
     )
@@ -210,7 +212,7 @@ def hand_off(
     if skipped:
         body["ignored"] = skipped
     logger.info("webhook accepted", extra={"source": source, "request_ids": result["request_ids"]})
-    return Answer(202, body)
+    return Answer(kind.accepted_status, body)
 
 
 @idempotent_function(data_keyword_argument="accepted", persistence_store=persistence, config=delivery_config)

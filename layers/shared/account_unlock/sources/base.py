@@ -6,18 +6,22 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationInfo, field_validator
 
 from account_unlock.models import TICKET_RESOLVED
 from account_unlock.sources.mapping import FieldMap
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+# An IAM user or role ARN, or an STS assumed-role ARN; a trailing "/*" stands for any session name.
+PrincipalArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[A-Za-z0-9+=,.@_/-]+?(/\*)?$")
+]
 TIMESTAMP_TOLERANCE_SECONDS = 300
 
 
-class Unauthorized(Exception):  # noqa: N818 - reads as the HTTP answer it becomes
+class Unauthorized(Exception):  # named after the HTTP answer it becomes
     """The request's credentials are missing, wrong or stale. The message is safe to return."""
 
 
@@ -27,7 +31,16 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str
-    secrets: list[SecretStr] = Field(min_length=1, description="Active secrets; several during a rotation")
+    auth: Literal["secret", "iam"] = Field(
+        default="secret",
+        description="'iam': only the IAM route (SigV4, verified by API Gateway) from one of iam_principals",
+    )
+    secrets: list[SecretStr] = Field(
+        default_factory=list, validate_default=True, description="Active secrets; several during a rotation"
+    )
+    iam_principals: list[PrincipalArn] = Field(
+        default_factory=list, validate_default=True, description="With auth 'iam': the callers allowed"
+    )
     connections: list[Name] = Field(min_length=1, description="The connections this source may target")
     default_connection: Name | None = None
     mapping: dict[str, str] = Field(default_factory=dict, description="JMESPath overrides of the kind's preset")
@@ -35,6 +48,31 @@ class SourceConfig(BaseModel):
         default=None,
         description="Statuses (for identity events: event types) that mean 'unlock now'; replaces the preset's test",
     )
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_unless_iam(cls, secrets: list[SecretStr], info: ValidationInfo) -> list[SecretStr]:
+        if not secrets and info.data.get("auth") != "iam":
+            raise ValueError("at least one secret is required (empty only with auth 'iam')")
+        return secrets
+
+    @field_validator("iam_principals")
+    @classmethod
+    def _principals_with_iam(cls, principals: list[str], info: ValidationInfo) -> list[str]:
+        if (info.data.get("auth") == "iam") != bool(principals):
+            raise ValueError("auth 'iam' needs iam_principals; other sources must not have any")
+        return principals
+
+    def allows_principal(self, principal: str) -> bool:
+        """Whether an IAM caller ARN is on the allow-list (exactly, or as a session of an ``.../*`` entry)."""
+        for allowed in self.iam_principals:
+            if allowed.endswith("/*"):
+                session = principal.removeprefix(allowed[:-1])
+                if session != principal and session and "/" not in session:
+                    return True
+            elif principal == allowed:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -45,6 +83,8 @@ class Delivery:
     headers: Mapping[str, str]
     body: bytes
     received_at: float
+    iam_principal: str | None = None
+    """The caller's ARN when the request came on the IAM route (API Gateway verified its SigV4 signature)."""
 
     def header(self, name: str) -> str:
         value = self.headers.get(name)
@@ -65,6 +105,8 @@ class SourceKind(ABC):
     preset: ClassVar[FieldMap]
     detail_type: ClassVar[str] = TICKET_RESOLVED
     batched: ClassVar[bool] = False
+    accepted_status: ClassVar[int] = 202  # what the sender counts as delivered
+    max_body_bytes: ClassVar[int] = 256 * 1024  # one EventBridge entry
 
     @abstractmethod
     def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:

@@ -25,7 +25,7 @@ import requests
 from pydantic import Field, SecretStr, field_validator
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
-from account_unlock.http import classify_status, json_body, retry_after
+from account_unlock.http import VendorHttp, classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
 from account_unlock.validation import filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
@@ -138,6 +138,9 @@ class LoginRadiusConnector(Connector):
     def __init__(self, config: LoginRadiusConfig) -> None:
         super().__init__(config)
         self.api = secure_base_url(config.base_url or API_ROOT, "base_url")
+        # The self-service calls answer a user who is waiting: no retries (a 429/5xx is answered at once
+        # with the vendor's Retry-After, and the user's next click is the retry) and a short read timeout.
+        self.self_service_http = VendorHttp(self.vendor, retries=0, read_timeout=5.0)
 
     def unlock(self, request: UnlockRequest) -> VendorResult:
         uid = self._uid(request.user)
@@ -238,7 +241,7 @@ class LoginRadiusConnector(Connector):
         headers = {"Authorization": f"Bearer {value}", "Content-Type": JSON}
         if self.config.prevent_webhook:
             headers[PREVENT_WEBHOOK_HEADER] = "true"
-        response = self.http.request(
+        response = self.self_service_http.request(
             "PUT", f"{self.api}{path}", params={"apikey": self.config.api_key}, headers=headers, json=body
         )
         answer = json_body(response)

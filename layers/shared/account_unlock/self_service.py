@@ -1,0 +1,329 @@
+"""The self-service path: a locked-out user unlocks their own LoginRadius account from a portal.
+
+``POST /self-service/{connection}/unlock`` carries the user's access token (``Authorization: Bearer``)
+and a JSON body with the password and the challenge answers, under LoginRadius's own field names::
+
+    {"password": "...", "SecurityAnswer": {"<question id>": "..."}, "g-recaptcha-response": "...",
+     "qq_captcha_ticket": "...", "qq_captcha_randstr": "...", "h-captcha-response": "..."}
+
+When the connection asks for it the password is re-verified first (seed 003); only then is the token
+unlock called with the challenge answers (seed 000). The answer is immediate JSON the portal can show
+(docs/self-service.md has the table). Every answer that passed the attempt limit is audited and
+measured like any other unlock, with origin system ``self-service``.
+
+Secrets: the access token, the password and the security answers live only in this request's memory,
+as ``SecretStr``. They are never logged, queued, persisted (there is no idempotency record: unlocking
+an unlocked account is harmless at the vendor), put in an outcome, audit item, metric or answer, and
+validation errors name fields, never values. The attempt counters hold the token's SHA-256 only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import CORSConfig
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError
+
+from account_unlock import attempts, http
+from account_unlock.connections import connector_for
+from account_unlock.errors import PermanentError, TransientError, UnlockError
+from account_unlock.models import Origin, UnlockOutcome
+from account_unlock.observability import logger, metrics
+from account_unlock.unlock import record_outcome
+from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConnector
+
+ORIGIN_SYSTEM = "self-service"
+MAX_BODY_BYTES = 16 * 1024
+DEFAULT_RETRY_AFTER = 30
+# Time kept back from the Lambda timeout to audit and answer after the last vendor call.
+BUDGET_MARGIN_SECONDS = 1.5
+BEARER = re.compile(r"^Bearer +(\S+)$", re.IGNORECASE)
+PORTAL_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+FIELD_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+Captcha = Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$")]
+QuestionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+Password = Annotated[SecretStr, Field(min_length=1, max_length=1024)]
+SecurityAnswers = Annotated[
+    dict[QuestionId, Annotated[SecretStr, Field(min_length=1, max_length=512)]], Field(max_length=10)
+]
+
+
+class UnlockBody(BaseModel):
+    """The portal's JSON body. Unknown fields are refused; errors never carry the input values."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+
+    password: Password | None = None
+    security_answer: SecurityAnswers | None = Field(default=None, alias="SecurityAnswer")
+    g_recaptcha_response: Captcha | None = Field(default=None, alias="g-recaptcha-response")
+    qq_captcha_ticket: Captcha | None = None
+    qq_captcha_randstr: Captcha | None = None
+    h_captcha_response: Captcha | None = Field(default=None, alias="h-captcha-response")
+
+    def answers(self) -> ChallengeAnswers:
+        return ChallengeAnswers(
+            g_recaptcha_response=self.g_recaptcha_response,
+            qq_captcha_ticket=self.qq_captcha_ticket,
+            qq_captcha_randstr=self.qq_captcha_randstr,
+            h_captcha_response=self.h_captcha_response,
+            security_answer=dict(self.security_answer or {}),
+        )
+
+    def secret_values(self) -> list[str]:
+        values = [self.password.get_secret_value()] if self.password else []
+        return values + [answer.get_secret_value() for answer in (self.security_answer or {}).values()]
+
+
+@dataclass(frozen=True)
+class PortalRequest:
+    """One request of the portal, as the function hands it over (headers with any case)."""
+
+    connection: str
+    headers: Mapping[str, str]
+    body: bytes
+    source_ip: str
+    request_id: str
+    remaining_seconds: float = 10.0
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """What one attempt came to: a reason code, an internal message, and what the portal may see."""
+
+    reason: str
+    message: str
+    public_message: str | None = None
+    retry_after: float | None = None
+    transient: bool = False
+    actions: list[str] = field(default_factory=list)
+
+
+# reason -> (HTTP status, error code, message for the user)
+SIGN_IN_AGAIN = (401, "invalid_token", "Your session is not valid or has expired. Sign in again, then retry.")
+CONTACT_HELPDESK = (409, "contact_helpdesk", "This lock cannot be lifted here. Contact the helpdesk.")
+ANSWERS: dict[str, tuple[int, str, str]] = {
+    "unlocked": (200, "", "Your account is unlocked. You can sign in again."),
+    "invalid_password": (401, "invalid_password", "The password is not correct."),
+    "token_invalid": SIGN_IN_AGAIN,
+    # Deliberately the very same answer as an invalid token: it never tells whether an account exists.
+    "user_not_found": SIGN_IN_AGAIN,
+    "token_missing": (401, "missing_token", "Send the access token of the signed-in user as 'Authorization: Bearer'."),
+    "account_blocked": CONTACT_HELPDESK,
+    "account_suspended": CONTACT_HELPDESK,
+    "challenge_required": (403, "challenge_required", "Complete the security check, then try again."),
+    "password_required": (400, "password_required", "Enter your password to unlock the account."),
+    "invalid_request": (400, "invalid_request", "The request is not valid."),
+    "bad_request": (400, "bad_request", "The identity provider refused the request. Check the answers and retry."),
+    # Our own configuration (API key refused, connection secret broken): nothing the user can fix.
+    "bad_credentials": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
+    "forbidden": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
+    "config_invalid": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
+}
+NOT_UNLOCKED = (422, "not_unlocked", "The account could not be unlocked here. Contact the helpdesk.")
+UNAVAILABLE = (503, "unavailable", "Unlocking is busy or unavailable. Try again in a moment.")
+WWW_AUTHENTICATE = {
+    "invalid_token": 'Bearer error="invalid_token"',
+    "missing_token": "Bearer",
+}
+
+
+def handle_self_service(request: PortalRequest) -> Reply:
+    """Answer one self-service unlock request; never raises for anything the caller sent."""
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    if len(request.body) > MAX_BODY_BYTES:
+        return respond(request, 413, "too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    origin = headers.get("origin")
+    if origin is not None and origin not in allowed_origins():
+        return respond(request, 403, "origin_not_allowed", "This origin may not call the unlock service.")
+    try:
+        connector = self_service_connector(request.connection)
+    except LookupError:
+        return respond(request, 404, "unknown_connection", "Unknown connection.")
+    except TransientError:
+        logger.warning("connection secret could not be read", extra={"connection": request.connection})
+        return respond(request, *UNAVAILABLE, retry_after=DEFAULT_RETRY_AFTER)
+    token = bearer_token(headers.get("authorization"))
+    try:
+        attempts.register(request.source_ip, attempts.token_fingerprint(token) if token else None)
+    except attempts.AttemptLimitReached as exc:
+        logger.warning(
+            "self-service attempt limit reached",
+            extra={"connection": request.connection, "scope": exc.scope, "source_ip": request.source_ip},
+        )
+        count("SelfServiceAttemptsLimited", scope=exc.scope)
+        return respond(
+            request, 429, "too_many_attempts", "Too many attempts. Wait, then try again.", retry_after=exc.retry_after
+        )
+    except TransientError:
+        logger.error("attempt counters unavailable: failing closed")
+        return respond(request, *UNAVAILABLE, retry_after=DEFAULT_RETRY_AFTER)
+    secrets = [token.get_secret_value()] if token else []
+    result = attempt(connector, request, token, secrets)
+    record(request, result, secrets)
+    return reply_for(request, result)
+
+
+def attempt(
+    connector: LoginRadiusConnector, request: PortalRequest, token: SecretStr | None, secrets: list[str]
+) -> Result:
+    """Parse the body, then re-verify the password (when required or given) and unlock by token."""
+    if token is None:
+        return Result("token_missing", "no access token (Authorization: Bearer) in the request")
+    try:
+        body = parse_body(request.body)
+    except InvalidBody as exc:
+        return Result("invalid_request", f"invalid body: {exc.public}", public_message=exc.public)
+    secrets += body.secret_values()  # the caller scrubs the audit message of these too
+    if body.password is None and connector.config.self_service_requires_password:
+        return Result("password_required", "the connection requires the password and none was given")
+    http.budget.start(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5))
+    answers = body.answers()
+    started = time.perf_counter()
+    try:
+        if body.password is not None:
+            connector.verify_password(token, body.password, answers)
+        result = connector.unlock_with_token(token, answers)
+    except UnlockError as exc:
+        return Result(exc.reason, exc.message, retry_after=getattr(exc, "retry_after", None), transient=exc.retryable)
+    finally:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.add_metric(name="VendorLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    return Result("unlocked", result.message, actions=result.actions)
+
+
+class InvalidBody(ValueError):
+    """The body is not the expected JSON object; ``public`` names the fields, never their values."""
+
+    def __init__(self, public: str) -> None:
+        super().__init__(public)
+        self.public = public
+
+
+def parse_body(raw: bytes) -> UnlockBody:
+    if not raw.strip():
+        return UnlockBody()
+    try:
+        return UnlockBody.model_validate_json(raw)
+    except ValidationError as exc:
+        problems = exc.errors(include_input=False, include_url=False, include_context=False)
+        if any(problem["type"] in {"json_invalid", "model_type"} for problem in problems):
+            raise InvalidBody("the body is not a JSON object") from None
+        names = sorted({field_name(problem) for problem in problems})
+        raise InvalidBody(f"invalid or unknown fields: {', '.join(names)}") from None
+
+
+def field_name(problem: Any) -> str:
+    """The top-level field a validation problem is about (an unknown field's name only if tame)."""
+    name = str(problem["loc"][0]) if problem["loc"] else "body"
+    return name if FIELD_NAME.fullmatch(name) else "(unnamed field)"
+
+
+def bearer_token(value: str | None) -> SecretStr | None:
+    match = BEARER.match(value or "")
+    return SecretStr(match.group(1)) if match else None
+
+
+def self_service_connector(name: str) -> LoginRadiusConnector:
+    """The connector of a LoginRadius connection that opted in; ``LookupError`` for anything else."""
+    try:
+        connector = connector_for(name)
+    except PermanentError as exc:
+        if exc.reason != "unknown_connection":
+            logger.error("connection is not usable", extra={"connection": name, "error": exc.message})
+        raise LookupError(name) from None
+    if not isinstance(connector, LoginRadiusConnector) or not connector.config.self_service_enabled:
+        raise LookupError(name)
+    return connector
+
+
+def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
+    """Audit and measure the outcome like every unlock; the user is not named (see docs/self-service.md)."""
+    outcome = UnlockOutcome(
+        request_id=request.request_id,
+        status="unlocked" if result.reason == "unlocked" else "failed",
+        reason=result.reason,
+        message=scrub(result.message, secrets),
+        connection=request.connection,
+        vendor=LoginRadiusConnector.vendor,
+        user={},
+        origin=Origin(system=ORIGIN_SYSTEM),
+        requested_by=f"portal user from {request.source_ip}"[:256],
+        actions=result.actions,
+    )
+    record_outcome(outcome)
+
+
+def reply_for(request: PortalRequest, result: Result) -> Reply:
+    if result.transient:
+        return respond(request, *UNAVAILABLE, retry_after=result.retry_after or DEFAULT_RETRY_AFTER)
+    status, error, message = ANSWERS.get(result.reason, NOT_UNLOCKED)
+    if status == 200:
+        count("SelfServiceAnswers", answer="unlocked")
+        return Reply(200, {"status": "unlocked", "message": message, "request_id": request.request_id})
+    return respond(request, status, error, result.public_message or message)
+
+
+def respond(
+    request: PortalRequest, status: int, error: str, message: str, *, retry_after: float | None = None
+) -> Reply:
+    """A refusal the portal can show: ``{"status": "not_unlocked", "error", "message", "request_id"}``."""
+    headers: dict[str, str] = {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    if error in WWW_AUTHENTICATE:
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE[error]
+    count("SelfServiceAnswers", answer=error)
+    logger.info("self-service answer", extra={"connection": request.connection, "status": status, "error": error})
+    body = {"status": "not_unlocked", "error": error, "message": message, "request_id": request.request_id}
+    return Reply(status, body, headers)
+
+
+def count(name: str, **dimensions: str) -> None:
+    with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
+        pass
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Defence in depth: vendor texts end up in the audit; no secret value may ride along."""
+    for secret in secrets:
+        if len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+# CORS ------------------------------------------------------------------------------------------
+def allowed_origins(value: str | None = None) -> list[str]:
+    """The portal origins from ``ALLOWED_ORIGINS`` (comma-separated); ``*`` and junk are ignored."""
+    raw = os.environ.get("ALLOWED_ORIGINS", "") if value is None else value
+    origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    return [origin for origin in origins if PORTAL_ORIGIN.fullmatch(origin)]
+
+
+def cors_config(value: str | None = None) -> CORSConfig | None:
+    """Powertools CORS for the listed origins only; no origins listed = no CORS at all (fail closed)."""
+    origins = allowed_origins(value)
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+        allow_credentials=False,
+    )

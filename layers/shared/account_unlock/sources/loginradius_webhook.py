@@ -1,0 +1,74 @@
+"""LoginRadius webhooks: ``signature`` header = uppercase hex HMAC-SHA256 of the raw body.
+
+Body ``{"HookName", "Time", "HookId", "Data"}`` (reference/webhooks.md, LoginRadius docs). The
+signature is keyed with the secret LoginRadius signs with (its docs: the site's API secret), as
+UTF-8 bytes. ``Data`` carries the user's profile (``Uid``, ``Email`` list, ...).
+
+Decisions (docs/sources/loginradius-webhook.md):
+- Delivery id: ``HookId:Time`` (LoginRadius sends no delivery header; ``HookId`` alone may name the
+  webhook rather than the delivery, so ``Time`` is part of it). It is also the ticket id, so two
+  events for one user are two unlocks, while a re-sent event is one.
+- ``Time`` is checked although LoginRadius documents no window: it is signed, so checking it stops
+  replays for good once the delivery-id record has expired. The window reaches
+  ``REPLAY_WINDOW_SECONDS`` (48 h) into the past, so a late re-send that keeps its original
+  ``Time`` is still accepted (and deduplicated), and ``TIMESTAMP_TOLERANCE_SECONDS`` into the future.
+- Nothing unlocks by default: ``resolved`` is ``false`` for every event; an admin opts event types
+  (``HookName``) in with the source's ``resolved_statuses``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from account_unlock.models import UNLOCK_REQUESTED
+from account_unlock.sources.base import Delivery, SourceKind
+from account_unlock.sources.identity_signatures import check_recent, epoch_seconds, hmac_signature, verify_body_hmac
+from account_unlock.sources.mapping import FieldMap
+
+SIGNATURE_HEADER = "signature"
+# Shorter than the delivery-id record (webhook.py keeps it 72 h): every replay the window lets
+# through is still recognised as a duplicate.
+REPLAY_WINDOW_SECONDS = 48 * 3600
+
+LOGINRADIUS_EVENT = FieldMap(
+    ticket_id="HookId && Time && join(':', [to_string(HookId), to_string(Time)])",
+    status="HookName",
+    resolved="`false`",
+    user="{id: Data.Uid || Data.Profile.Uid}",
+    requested_by="join(':', ['loginradius', to_string(HookName)])",
+    reason="join(' ', ['LoginRadius', to_string(HookName), 'event at', to_string(Time)])",
+)
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The ``signature`` header LoginRadius sends for ``body`` (used by the local tools and tests)."""
+    return hmac_signature(secret, body, digest="sha256", key_format="utf-8", encoding="hex-upper")
+
+
+def delivery_id(payload: dict[str, Any]) -> str | None:
+    """``HookId:Time`` of a parsed body; None when either is missing."""
+    hook, moment = payload.get("HookId"), payload.get("Time")
+    if not all(isinstance(part, str | int | float) and not isinstance(part, bool) for part in (hook, moment)):
+        return None
+    if hook == "" or moment == "":
+        return None
+    return f"{hook}:{moment}"
+
+
+class LoginRadiusWebhook(SourceKind):
+    kind = "loginradius-webhook"
+    preset = LOGINRADIUS_EVENT
+    detail_type = UNLOCK_REQUESTED
+
+    def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:
+        verify_body_hmac(delivery, SIGNATURE_HEADER, secrets, digest="sha256", key_format="utf-8", encoding="hex-upper")
+        try:
+            payload = json.loads(delivery.body)
+        except (ValueError, UnicodeDecodeError):
+            return None  # authentic but not JSON: the mapping answers 400
+        if not isinstance(payload, dict):
+            return None
+        check_recent(epoch_seconds(payload.get("Time")), delivery.received_at, "Time", past=REPLAY_WINDOW_SECONDS)
+        return delivery_id(payload)

@@ -1,0 +1,473 @@
+"""Identity-event webhooks (LoginRadius, Gigya, PingOne subscriptions) → bus → unlock → simulator.
+
+Requests are built the way each sender builds them (local/story_identity_events.py) and go through
+the API handler over the local stack. The three kinds are put into ``SOURCE_KINDS`` by a fixture
+until sources/__init__.py registers them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from account_unlock.sources import SOURCE_KINDS
+from account_unlock.sources.gigya_webhook import GigyaWebhook
+from account_unlock.sources.loginradius_webhook import REPLAY_WINDOW_SECONDS, LoginRadiusWebhook
+from account_unlock.sources.pingone_subscription import MAX_EVENTS, PingOneSubscription
+from account_unlock.webhook import handle_webhook
+from local.samples import GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
+from local.signing import encode
+from local.story_identity_events import (
+    GIGYA_SOURCE,
+    GIGYA_WEBHOOK_SECRET,
+    LOGINRADIUS_SOURCE,
+    LOGINRADIUS_WEBHOOK_SECRET,
+    PINGONE_SOURCE,
+    PINGONE_SUBSCRIPTION_SECRET,
+    configure_sources,
+    gigya_headers,
+    gigya_notification,
+    loginradius_event,
+    loginradius_headers,
+    pingone_activity,
+    pingone_headers,
+    source_secret,
+)
+from tests.integration.helpers import outcomes, pending_unlock_events, unique
+
+pytestmark = pytest.mark.integration
+
+# Sources with the same senders' secrets but nothing opted in (no "resolved_statuses").
+DEFAULT_SOURCES = {
+    "loginradius-webhook": ("loginradius-no-opt-in", LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_CONNECTION),
+    "gigya-webhook": ("gigya-no-opt-in", GIGYA_WEBHOOK_SECRET, GIGYA_CONNECTION),
+    "pingone-subscription": ("pingone-no-opt-in", PINGONE_SUBSCRIPTION_SECRET, PINGONE_CONNECTION),
+}
+ROTATED_GIGYA_SECRET = base64.b64encode(b"the-next-gigya-secret-24b").decode()
+
+
+@pytest.fixture(autouse=True)
+def identity_sources(env, monkeypatch):
+    for kind in (LoginRadiusWebhook(), GigyaWebhook(), PingOneSubscription()):
+        monkeypatch.setitem(SOURCE_KINDS, kind.kind, kind)
+    configure_sources(env)
+    for kind, (name, secret, connection) in DEFAULT_SOURCES.items():
+        env.put_secret("source", name, source_secret(kind, secret, connection, None))
+    env.put_secret(
+        "source",
+        "gigya-rotating",
+        source_secret("gigya-webhook", GIGYA_WEBHOOK_SECRET, GIGYA_CONNECTION, ["accountUpdated"])
+        | {"secrets": [GIGYA_WEBHOOK_SECRET, ROTATED_GIGYA_SECRET]},
+    )
+    return env
+
+
+def post(env, source: str, raw: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    status, _, payload = env.stack.api_request("POST", f"/webhooks/{source}", headers, raw)
+    return status, json.loads(payload)
+
+
+def delivered_detail_types(env) -> list[str]:
+    return [invocation.event["detail-type"] for invocation in env.stack.invocations]
+
+
+def assert_nothing_on_the_bus(env) -> None:
+    assert pending_unlock_events(env) == []
+    assert outcomes(env) == []
+
+
+# LoginRadius ---------------------------------------------------------------------------------------
+@pytest.fixture
+def ann(env):
+    return env.loginradius.add_user(f"{unique('ann')}@example.com", unique("ann"), locked=True)
+
+
+def lr(user, hook_name: str = "ResetPassword", **kwargs) -> bytes:
+    return encode(loginradius_event(hook_name, user.uid, user.email, **kwargs))
+
+
+def test_loginradius_genuine_event_is_ignored_without_opt_in(env, ann):
+    raw = lr(ann)
+    status, body = post(env, "loginradius-no-opt-in", raw, loginradius_headers(raw))
+
+    assert status == 200
+    assert body["status"] == "ignored"
+    assert "status ResetPassword" in body["reasons"][0]
+    assert_nothing_on_the_bus(env)
+    assert ann.locked
+
+
+def test_loginradius_opted_in_event_unlocks_at_the_simulator(env, ann):
+    raw = lr(ann)
+    status, body = post(env, LOGINRADIUS_SOURCE, raw, loginradius_headers(raw))
+
+    assert status == 202
+    [event] = outcomes(env)
+    assert delivered_detail_types(env) == ["Unlock Requested"]
+    assert event["detail-type"] == "Account Unlocked"
+    assert event["detail"]["request_id"] == body["request_id"]
+    assert event["detail"]["vendor"] == "loginradius"
+    assert event["detail"]["connection"] == LOGINRADIUS_CONNECTION
+    assert event["detail"]["user"] == {"id": ann.uid}
+    assert event["detail"]["origin"]["system"] == LOGINRADIUS_SOURCE
+    assert event["detail"]["requested_by"] == "loginradius:ResetPassword"
+    assert not ann.locked
+    assert env.loginradius.calls("PUT", f"/identity/v2/manage/account/{ann.uid}$")
+
+
+def test_loginradius_event_type_not_opted_in_is_ignored(env, ann):
+    raw = lr(ann, "Login")
+    status, body = post(env, LOGINRADIUS_SOURCE, raw, loginradius_headers(raw))
+    assert (status, body["status"]) == (200, "ignored")
+    assert_nothing_on_the_bus(env)
+    assert ann.locked
+
+
+def test_loginradius_resent_event_unlocks_once(env, ann):
+    raw = lr(ann)
+    first = post(env, LOGINRADIUS_SOURCE, raw, loginradius_headers(raw))
+    second = post(env, LOGINRADIUS_SOURCE, raw, loginradius_headers(raw))
+
+    assert first == second
+    assert first[0] == 202
+    assert len(outcomes(env)) == 1
+    assert len(env.loginradius.calls("PUT", f"/identity/v2/manage/account/{ann.uid}$")) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("tampered", "signature verification failed"),
+        ("other secret", "signature verification failed"),
+        ("unsigned", "missing header signature"),
+        ("stale", "Time is outside the replay window"),
+        ("future", "Time is outside the replay window"),
+    ],
+)
+def test_loginradius_forged_or_stale_requests_are_401(env, ann, case, message):
+    moment = {"stale": time.time() - REPLAY_WINDOW_SECONDS - 60, "future": time.time() + 600}.get(case)
+    raw = lr(ann, moment=moment)
+    headers = loginradius_headers(raw, "another-secret" if case == "other secret" else LOGINRADIUS_WEBHOOK_SECRET)
+    if case == "tampered":
+        raw = raw.replace(b"ResetPassword", b"ResetPasswor_")
+    if case == "unsigned":
+        del headers["signature"]
+
+    status, body = post(env, LOGINRADIUS_SOURCE, raw, headers)
+
+    assert (status, body) == (401, {"error": message})
+    assert_nothing_on_the_bus(env)
+    assert ann.locked
+    failures = [r for r in env.stack.output.records() if "WebhookAuthFailures" in r]
+    assert failures[-1]["source"] == LOGINRADIUS_SOURCE
+    assert failures[-1]["kind"] == "loginradius-webhook"
+
+
+def test_loginradius_opted_in_event_without_uid_is_400_naming_the_user(env, ann):
+    payload = loginradius_event("ResetPassword", ann.uid, ann.email)
+    del payload["Data"]["Uid"]
+    raw = encode(payload)
+    status, body = post(env, LOGINRADIUS_SOURCE, raw, loginradius_headers(raw))
+    assert status == 400
+    assert "user" in body["error"]
+    assert_nothing_on_the_bus(env)
+
+
+# Gigya -------------------------------------------------------------------------------------------
+@pytest.fixture
+def gigya_users(env):
+    return (
+        env.gigya.add_account(unique("uid-bob"), "bob@example.com", locked=True),
+        env.gigya.add_account(unique("uid-cho"), "cho@example.com", locked=True),
+    )
+
+
+def test_gigya_genuine_notification_is_ignored_without_opt_in(env, gigya_users):
+    bob, cho = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", bob.uid), ("accountLoggedIn", cho.uid)]))
+    status, body = post(env, "gigya-no-opt-in", raw, gigya_headers(raw))
+
+    assert (status, body["status"]) == (200, "ignored")
+    assert len(body["reasons"]) == 2
+    assert_nothing_on_the_bus(env)
+    assert bob.locked
+    assert cho.locked
+
+
+def test_gigya_opted_in_event_unlocks_while_others_in_the_batch_are_ignored(env, gigya_users):
+    bob, cho = gigya_users
+    payload = gigya_notification([("accountLoggedIn", cho.uid), ("accountUpdated", bob.uid)])
+    raw = encode(payload)
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+
+    assert status == 202
+    assert len(body["request_ids"]) == 1
+    [ignored] = body["ignored"]
+    assert "status accountLoggedIn" in ignored
+    [event] = outcomes(env)
+    assert delivered_detail_types(env) == ["Unlock Requested"]
+    assert event["detail-type"] == "Account Unlocked"
+    assert event["detail"]["vendor"] == "gigya"
+    assert event["detail"]["user"] == {"id": bob.uid}
+    assert event["detail"]["origin"]["ticket_id"] == payload["events"][1]["id"]
+    assert event["detail"]["origin"]["delivery_id"] == payload["events"][1]["id"]
+    assert not bob.locked
+    assert cho.locked
+    [unlock] = env.gigya.calls("POST", "/accounts.rba.unlock")
+    assert unlock.form()["UID"] == bob.uid
+
+
+def test_gigya_bad_event_is_skipped_and_the_rest_of_the_batch_proceeds(env, gigya_users):
+    bob, _ = gigya_users
+    payload = gigya_notification([("accountUpdated", bob.uid), ("accountUpdated", "x")])
+    del payload["events"][1]["data"]
+    raw = encode(payload)
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+
+    assert status == 202
+    assert body["ignored"] == ["item 1: invalid fields: user"]
+    [event] = outcomes(env)
+    assert event["detail"]["user"] == {"id": bob.uid}
+
+
+def test_gigya_resent_notification_unlocks_once(env, gigya_users):
+    bob, _ = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", bob.uid)]))
+    first = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    second = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+
+    assert first == second
+    assert len(outcomes(env)) == 1
+    assert len(env.gigya.calls("POST", "/accounts.rba.unlock")) == 1
+
+
+def test_gigya_rotated_secret_verifies(env, gigya_users):
+    bob, _ = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", bob.uid)]))
+    status, _ = post(env, "gigya-rotating", raw, gigya_headers(raw, ROTATED_GIGYA_SECRET))
+    assert status == 202
+    outcomes(env)
+    assert not bob.locked
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("tampered", "signature verification failed"),
+        ("other secret", "signature verification failed"),
+        ("unsigned", "missing header x-gigya-sig-hmac-sha1"),
+        ("stale", "timestamp is outside the tolerance"),
+        ("future", "timestamp is outside the tolerance"),
+        ("no timestamp", "timestamp is missing or not a time"),
+    ],
+)
+def test_gigya_forged_or_stale_notifications_are_401(env, gigya_users, case, message):
+    bob, cho = gigya_users
+    moment = {"stale": time.time() - 310, "future": time.time() + 310}.get(case)
+    payload = gigya_notification([("accountUpdated", cho.uid)], moment=moment)
+    if case == "no timestamp":
+        del payload["timestamp"]
+    raw = encode(payload)
+    secret = base64.b64encode(b"a-guessed-secret").decode() if case == "other secret" else GIGYA_WEBHOOK_SECRET
+    headers = gigya_headers(raw, secret)
+    if case == "tampered":
+        raw = raw.replace(cho.uid.encode(), bob.uid.encode()[: len(cho.uid)].ljust(len(cho.uid), b"x"))
+    if case == "unsigned":
+        del headers["X-Gigya-Sig-Hmac-Sha1"]
+
+    status, body = post(env, GIGYA_SOURCE, raw, headers)
+
+    assert (status, body) == (401, {"error": message})
+    assert_nothing_on_the_bus(env)
+    assert bob.locked
+    assert cho.locked
+
+
+def test_gigya_body_without_events_is_400(env):
+    raw = encode({"nonce": str(uuid.uuid4()), "timestamp": int(time.time())})
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    assert (status, body) == (400, {"error": "missing field events (a list)"})
+    assert_nothing_on_the_bus(env)
+
+
+# PingOne subscriptions ---------------------------------------------------------------------------
+@pytest.fixture
+def dee(env):
+    return env.pingone.add_user(unique("dee"), f"{unique('dee')}@example.com", account_locked=True)
+
+
+def p1(user, *types: str) -> bytes:
+    return encode([pingone_activity(kind, user.id, user.username) for kind in types])
+
+
+def test_pingone_genuine_events_are_ignored_without_opt_in(env, dee):
+    raw = p1(dee, "PASSWORD.RECOVERY", "USER.LOCKED")
+    status, body = post(env, "pingone-no-opt-in", raw, pingone_headers())
+    assert (status, body["status"]) == (200, "ignored")
+    assert len(body["reasons"]) == 2
+    assert_nothing_on_the_bus(env)
+    assert dee.account_locked
+
+
+def test_pingone_opted_in_event_unlocks_while_others_in_the_batch_are_ignored(env, dee):
+    other = env.pingone.add_user(unique("eve"), "eve@example.com", account_locked=True)
+    raw = encode(
+        [
+            pingone_activity("PASSWORD.CHECK_FAILED", other.id, other.username),
+            pingone_activity("PASSWORD.RECOVERY", dee.id, dee.username),
+        ]
+    )
+    status, body = post(env, PINGONE_SOURCE, raw, pingone_headers())
+
+    assert 200 <= status < 300
+    assert len(body["request_ids"]) == 1
+    assert "status PASSWORD.CHECK_FAILED" in body["ignored"][0]
+    [event] = outcomes(env)
+    assert delivered_detail_types(env) == ["Unlock Requested"]
+    assert event["detail-type"] == "Account Unlocked"
+    assert event["detail"]["vendor"] == "pingone"
+    assert event["detail"]["user"] == {"id": dee.id}
+    assert not dee.account_locked
+    assert other.account_locked
+    assert env.pingone.calls("POST", f"/users/{dee.id}$")
+
+
+def test_pingone_accepted_delivery_answers_200_as_pingone_requires(env, dee):
+    raw = p1(dee, "PASSWORD.RECOVERY")
+    status, _ = post(env, PINGONE_SOURCE, raw, pingone_headers())
+    outcomes(env)
+    assert status == PingOneSubscription.accepted_status
+
+
+def test_pingone_batch_over_500_events_is_processed_not_refused(env, dee):
+    filler = [
+        {
+            "id": str(uuid.uuid4()),
+            "action": {"type": "USER.ACCESS_ALLOWED"},
+            "resources": [{"type": "USER", "id": str(uuid.uuid4())}],
+        }
+        for _ in range(MAX_EVENTS)
+    ]
+    raw = encode([*filler, pingone_activity("PASSWORD.RECOVERY", dee.id, dee.username)])
+    status, body = post(env, PINGONE_SOURCE, raw, pingone_headers())
+
+    assert 200 <= status < 300
+    assert len(body["ignored"]) == MAX_EVENTS
+    assert len(body["request_ids"]) == 1
+    outcomes(env)
+    assert not dee.account_locked
+
+
+def test_pingone_redelivered_event_unlocks_once_even_in_another_batch(env, dee):
+    event = pingone_activity("PASSWORD.RECOVERY", dee.id, dee.username)
+    raw = encode([event])
+    first = post(env, PINGONE_SOURCE, raw, pingone_headers())
+    again = post(env, PINGONE_SOURCE, raw, pingone_headers())
+    regrouped = post(
+        env, PINGONE_SOURCE, encode([pingone_activity("USER.UPDATED", dee.id, dee.username), event]), pingone_headers()
+    )
+    outcomes(env)
+
+    assert first == again
+    assert 200 <= regrouped[0] < 300
+    assert len(env.pingone.calls("POST", f"/users/{dee.id}$")) == 1
+
+
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        (None, "missing header authorization"),
+        ("Bearer guessed-token", "secret verification failed"),
+        (PINGONE_SUBSCRIPTION_SECRET.removeprefix("Bearer "), "secret verification failed"),
+    ],
+)
+def test_pingone_wrong_or_missing_header_is_401(env, dee, authorization, message):
+    headers = {"Content-Type": "application/json"} | ({"Authorization": authorization} if authorization else {})
+    status, body = post(env, PINGONE_SOURCE, p1(dee, "PASSWORD.RECOVERY"), headers)
+    assert (status, body) == (401, {"error": message})
+    assert_nothing_on_the_bus(env)
+    assert dee.account_locked
+
+
+def test_pingone_body_that_is_not_an_array_is_400(env):
+    status, body = post(env, PINGONE_SOURCE, encode({"events": []}), pingone_headers())
+    assert (status, body) == (400, {"error": "the body must be a JSON array of PingOne events"})
+
+
+# every kind: arbitrary input never 5xx and never publishes -----------------------------------------
+SIGNERS = {
+    "loginradius-no-opt-in": lambda raw: loginradius_headers(raw),
+    "gigya-no-opt-in": lambda raw: gigya_headers(raw),
+    "pingone-no-opt-in": lambda raw: pingone_headers(),
+}
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=16),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "events",
+                    "nonce",
+                    "timestamp",
+                    "HookName",
+                    "Time",
+                    "HookId",
+                    "Data",
+                    "id",
+                    "action",
+                    "type",
+                    "resources",
+                    "data",
+                    "uid",
+                    "Uid",
+                ]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    source=st.sampled_from(sorted(SIGNERS)),
+    body=st.one_of(st.binary(max_size=300), JSON.map(lambda value: json.dumps(value).encode())),
+    sign=st.booleans(),
+    headers=st.dictionaries(
+        st.sampled_from(["signature", "x-gigya-sig-hmac-sha1", "authorization", "x"]), st.text(max_size=40), max_size=3
+    ),
+)
+def test_arbitrary_requests_never_5xx_and_never_publish(env, source, body, sign, headers):
+    sent = SIGNERS[source](body) if sign else headers
+    answer = handle_webhook(source, sent, body)
+    assert 200 <= answer.status < 500
+    assert answer.status != 202
+    assert pending_unlock_events(env) == []
+
+
+# the run command's story -------------------------------------------------------------------------
+def test_identity_events_story_unlocks_ignores_and_rejects_per_kind(env):
+    from local.run import Story
+    from local.story_identity_events import identity_events_story
+
+    story = Story(env)
+    identity_events_story(story)
+
+    statuses = [int(step.answer.split()[1]) for step in story.steps]
+    assert [status // 100 for status in statuses] == [2, 2, 4] * 3
+    assert statuses[1::3] == [200, 200, 200]  # the events nobody opted in
+    assert statuses[2::3] == [401, 401, 401]
+    unlocked = [
+        o["detail"]["vendor"] for step in story.steps for o in step.outcomes if o["detail"]["status"] == "unlocked"
+    ]
+    assert unlocked == ["loginradius", "gigya", "pingone"]
+    assert [step.deliveries for step in story.steps] == [1, 0, 0] * 3

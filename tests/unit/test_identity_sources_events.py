@@ -1,0 +1,72 @@
+"""events/webhook-<kind>.json of the identity-event kinds: up to date, and authentic at their own time."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from account_unlock.sources.base import Delivery, Unauthorized
+from account_unlock.sources.gigya_webhook import GigyaWebhook
+from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
+from account_unlock.sources.mapping import extract
+from account_unlock.sources.pingone_subscription import PingOneSubscription
+from local.story_identity_events import (
+    EVENT_TIME,
+    EVENTS_DIR,
+    GIGYA_UNLOCK_EVENTS,
+    GIGYA_WEBHOOK_SECRET,
+    LOGINRADIUS_UNLOCK_EVENTS,
+    LOGINRADIUS_WEBHOOK_SECRET,
+    PINGONE_SUBSCRIPTION_SECRET,
+    PINGONE_UNLOCK_EVENTS,
+    SOURCES,
+    event_file,
+)
+
+KINDS = {
+    "loginradius-webhook": (LoginRadiusWebhook(), LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_UNLOCK_EVENTS),
+    "gigya-webhook": (GigyaWebhook(), GIGYA_WEBHOOK_SECRET, GIGYA_UNLOCK_EVENTS),
+    "pingone-subscription": (PingOneSubscription(), PINGONE_SUBSCRIPTION_SECRET, PINGONE_UNLOCK_EVENTS),
+}
+
+
+def load(kind: str) -> dict:
+    return json.loads((EVENTS_DIR / f"webhook-{kind}.json").read_text())
+
+
+def delivery_of(event: dict, received_at: float) -> Delivery:
+    body = base64.b64decode(event["body"]) if event["isBase64Encoded"] else event["body"].encode()
+    headers = {name.lower(): value for name, value in event["headers"].items()}
+    return Delivery(event["pathParameters"]["source"], headers, body, received_at)
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_events_file_is_current(kind):
+    assert load(kind) == event_file(kind), (
+        "regenerate: PYTHONPATH=layers/shared:. python -m local.story_identity_events"
+    )
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_events_file_authenticates_at_its_timestamp(kind):
+    source_kind, secret, _ = KINDS[kind]
+    event = load(kind)
+    assert event["path"] == f"/webhooks/{SOURCES[kind]}"
+    assert source_kind.authenticate(delivery_of(event, EVENT_TIME), [secret])
+    with pytest.raises(Unauthorized):
+        source_kind.authenticate(
+            delivery_of(event, EVENT_TIME), ["Bearer other" if kind.startswith("ping") else "b3RoZXI="]
+        )
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_events_file_carries_an_opted_in_event_for_a_user(kind):
+    source_kind, _, unlock_events = KINDS[kind]
+    payload = source_kind.payload(delivery_of(load(kind), EVENT_TIME))
+    [item] = source_kind.items(payload)
+    found = extract(source_kind.preset, item, unlock_events)
+    assert found.resolved
+    assert list(found.user) == ["id"]
+    assert not extract(source_kind.preset, item).resolved  # and nothing without the opt-in

@@ -1,0 +1,66 @@
+"""GitHub-style webhooks: X-Hub-Signature-256 over the raw body, X-GitHub-Delivery, the generic ticket body."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from account_unlock.sources.base import Delivery, Unauthorized
+from account_unlock.sources.github import GitHubHmac
+from account_unlock.sources.mapping import extract
+from account_unlock.sources.standard_webhooks import GENERIC_TICKET
+from local.samples import ticket_body
+from local.signing import encode
+from local.story_ticketing import GITHUB_SECRET, github_headers
+
+KIND = GitHubHmac()
+BODY = encode(ticket_body("INC-2001", {"username": "omar.haddad"}))
+# GitHub's documented test values ("Validating webhook deliveries").
+DOC_SECRET = "It's a Secret to Everybody"
+DOC_PAYLOAD = b"Hello, World!"
+DOC_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+
+
+def verify(headers: dict[str, str], body: bytes = BODY, secrets: list[str] | None = None) -> str | None:
+    delivery = Delivery("github", {k.lower(): v for k, v in headers.items()}, body, 0.0)
+    return KIND.authenticate(delivery, [GITHUB_SECRET] if secrets is None else secrets)
+
+
+def test_githubs_documented_example_verifies():
+    headers = {"X-Hub-Signature-256": DOC_SIGNATURE, "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"}
+    assert verify(headers, DOC_PAYLOAD, [DOC_SECRET]) == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+
+
+def test_the_local_signer_reproduces_the_documented_signature():
+    assert github_headers(DOC_SECRET, DOC_PAYLOAD)["X-Hub-Signature-256"] == DOC_SIGNATURE
+
+
+def test_a_tampered_body_is_rejected():
+    with pytest.raises(Unauthorized, match="signature verification failed"):
+        verify(github_headers(GITHUB_SECRET, BODY), BODY.replace(b"omar.haddad", b"administrator"))
+
+
+def test_another_secret_is_rejected_and_a_rotation_accepts_both():
+    with pytest.raises(Unauthorized):
+        verify(github_headers("old-secret", BODY))
+    assert verify(github_headers("old-secret", BODY), secrets=["old-secret", GITHUB_SECRET])
+
+
+def test_the_sha1_header_alone_is_not_enough():
+    headers = {"X-Hub-Signature": "sha1=0000000000000000000000000000000000000000", "X-GitHub-Delivery": "d"}
+    with pytest.raises(Unauthorized, match="missing header x-hub-signature-256"):
+        verify(headers)
+
+
+def test_the_generic_ticket_preset_is_reused():
+    assert KIND.preset is GENERIC_TICKET
+    found = extract(KIND.preset, ticket_body("INC-2001", {"username": "omar.haddad"}))
+    assert (found.resolved, found.user) == (True, {"username": "omar.haddad"})
+    assert not extract(KIND.preset, ticket_body("INC-2001", {"username": "o"}, status="pending")).resolved
+
+
+@given(body=st.binary(max_size=200), secret=st.text(min_size=1, max_size=30))
+def test_any_body_signed_the_github_way_is_accepted(body, secret):
+    headers = github_headers(secret, body, delivery="d-1")
+    assert verify(headers, body, [secret]) == "d-1"
