@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from account_unlock.sources.base import Delivery, Unauthorized
-from account_unlock.sources.identity_signatures import (
+from account_unlock.sources.signatures import (
     body_digest,
     check_recent,
     epoch_seconds,

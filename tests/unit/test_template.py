@@ -53,3 +53,19 @@ def test_idempotency_table_expires_records():
 def test_bus_has_an_archive_and_outputs_are_published():
     assert RESOURCES["UnlockBusArchive"]["Properties"]["SourceArn"] == {"Fn::GetAtt": ["UnlockBus", "Arn"]}
     assert {"WebhookApiUrl", "EventBusName", "DeadLetterQueueUrl"} <= set(TEMPLATE["Outputs"])
+
+
+def test_dashboard_body_is_valid_json_once_substituted():
+    import json
+    import re
+
+    body = RESOURCES["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+    titles = {w["properties"]["title"] for w in widgets}
+    assert {"Unlocks by vendor", "Failures by reason"} <= titles
+
+
+def test_iam_route_is_signed_by_api_gateway():
+    events = RESOURCES["WebhookFunction"]["Properties"]["Events"]
+    iam = next(e["Properties"] for e in events.values() if e["Properties"].get("Path") == "/iam/webhooks/{source}")
+    assert iam["Auth"]["Authorizer"] == "AWS_IAM"

@@ -21,9 +21,8 @@ from typing import Any
 
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, SourceKind, Unauthorized
-from account_unlock.sources.identity_signatures import epoch_seconds, hmac_signature, verify_body_hmac
 from account_unlock.sources.mapping import FieldMap, MappingError
-from account_unlock.sources.signatures import check_window
+from account_unlock.sources.signatures import check_window, epoch_seconds, hmac_signature, verify_body_hmac
 
 SIGNATURE_HEADER = "x-gigya-sig-hmac-sha1"
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, SourceKind
-from account_unlock.sources.identity_signatures import check_recent, epoch_seconds, hmac_signature, verify_body_hmac
 from account_unlock.sources.mapping import FieldMap
+from account_unlock.sources.signatures import check_recent, epoch_seconds, hmac_signature, verify_body_hmac
 
 SIGNATURE_HEADER = "signature"
 # Shorter than the delivery-id record (webhook.py keeps it 72 h): every replay the window lets

@@ -27,9 +27,8 @@ from typing import Any, ClassVar
 
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery
-from account_unlock.sources.identity_signatures import body_digest
 from account_unlock.sources.mapping import FieldMap, MappingError
-from account_unlock.sources.signatures import StaticSecretKind
+from account_unlock.sources.signatures import StaticSecretKind, body_digest
 
 MAX_EVENTS = 500  # PingOne's documented batch size; larger batches are still processed (see above)
 
