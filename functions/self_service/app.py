@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_unlock.observability import logger, metrics, tracer
@@ -76,4 +77,5 @@ def unexpected(exc: Exception) -> Response:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="SelfServiceRequests", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)
