@@ -14,6 +14,15 @@ from aws_lambda_powertools.utilities import parameters
 
 from local.samples import LocalEnvironment
 
+# Per-vendor constants, simulator fixtures (``<vendor>_server``, ``<vendor>_sim``) and builders shared by the
+# vendor connector and contract tests.
+pytest_plugins = [
+    "tests.fixtures.gigya",
+    "tests.fixtures.loginradius",
+    "tests.fixtures.pingone",
+    "tests.fixtures.sailpoint",
+]
+
 LOCAL = LocalEnvironment()
 os.environ |= LOCAL.stack.environment()
 

@@ -127,6 +127,12 @@ class Simulator:
             self.faults.clear()
             self.delay_times = 0
 
+    def reset(self) -> None:
+        """Back to the freshly-constructed state; subclasses also forget their accounts, tokens and switches."""
+        with self.lock:
+            self.clear()
+            self.delay_seconds = 0.0
+
     def calls(self, method: str | None = None, path: str = "") -> list[Request]:
         with self.lock:
             return [r for r in self.requests if (method is None or r.method == method) and re.search(path, r.path)]

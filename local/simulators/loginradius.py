@@ -149,6 +149,15 @@ class LoginRadiusSimulator(Simulator):
         self.api_secret = api_secret
         self.users: dict[str, LoginRadiusUser] = {}
         self.tokens: dict[str, tuple[str, bool]] = {}  # access token -> (uid, expired)
+        self._settings = (api_key, api_secret)
+
+    def reset(self) -> None:
+        """Forget users and issued access tokens as well, so one started simulator serves many tests."""
+        super().reset()
+        with self.lock:
+            self.api_key, self.api_secret = self._settings
+            self.users.clear()
+            self.tokens.clear()
 
     def add_user(
         self,

@@ -70,6 +70,16 @@ class PingOneSimulator(Simulator):
         self.token_lifetime = token_lifetime
         self.tokens: dict[str, float] = {}
         self.users: dict[str, PingOneUser] = {}
+        self._settings = (environment_id, dict(self.clients), token_lifetime)
+
+    def reset(self) -> None:
+        """Forget users and issued tokens as well, so one started simulator serves many tests."""
+        super().reset()
+        with self.lock:
+            environment_id, clients, self.token_lifetime = self._settings
+            self.environment_id, self.clients = environment_id, dict(clients)
+            self.tokens.clear()
+            self.users.clear()
 
     def add_user(
         self,

@@ -112,6 +112,21 @@ class SailPointSimulator(Simulator):
         self.rate_window = 10.0
         self._windows: dict[str, tuple[float, int]] = {}
         self.tasks: list[dict[str, Any]] = []
+        self._settings = (dict(self.clients), token_lifetime)
+
+    def reset(self) -> None:
+        """Forget accounts, tokens, tasks and rate windows, and put the switches back to their defaults."""
+        super().reset()
+        with self.lock:
+            clients, self.token_lifetime = self._settings
+            self.clients = dict(clients)
+            self.tokens.clear()
+            self.accounts.clear()
+            self.tasks.clear()
+            self._windows.clear()
+            self.unlock_after_reads = 0
+            self.provisioning_scope = True
+            self.rate_limit, self.rate_window = 100, 10.0
 
     def add_account(
         self, native_identity: str, *, account_id: str | None = None, source_id: str | None = None, locked: bool = True

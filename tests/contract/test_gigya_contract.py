@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from account_unlock.errors import PermanentError
-from account_unlock.models import UnlockRequest
 from account_unlock.vendors.gigya import GigyaConnector, default_api_root
 from local.simulators.base import Request
 from local.simulators.gigya import GigyaSimulator
+from tests.fixtures.gigya import API_KEY, SECRET, USER_KEY, connector_for
+from tests.fixtures.gigya import request as unlock_request
 
-API_KEY = "3_abcDEF-ghi_JKL"
-USER_KEY = "AKuserKey123"
-SECRET = "c2VjcmV0LXZhbHVlLWZvci10ZXN0cw=="
 FORM = "application/x-www-form-urlencoded"
 PATH = "/accounts.rba.unlock"
 CREDENTIALS = {"apiKey": API_KEY, "userKey": USER_KEY, "secret": SECRET, "format": "json", "httpStatusCodes": "false"}
 
 
-@pytest.fixture(scope="module")
-def sims() -> Iterator[tuple[GigyaSimulator, GigyaSimulator]]:
-    us, eu = GigyaSimulator(API_KEY, USER_KEY, SECRET), GigyaSimulator(API_KEY, USER_KEY, SECRET, "eu1")
-    us.start(), eu.start()
-    yield us, eu
-    us.stop(), eu.stop()
+@pytest.fixture
+def sim(gigya_sim: GigyaSimulator) -> GigyaSimulator:
+    return gigya_sim
 
 
 @pytest.fixture
-def sim(sims) -> GigyaSimulator:
-    sims[0].reset("us1")
-    sims[1].reset("eu1")
-    return sims[0]
-
-
-@pytest.fixture
-def eu(sims, sim) -> GigyaSimulator:
-    return sims[1]
-
-
-def connector_for(sim: GigyaSimulator, **extra: str) -> GigyaConnector:
-    secret = {"vendor": "gigya", "data_center": "us1", "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
-    return GigyaConnector.from_secret({**secret, "base_url": sim.url, **extra})  # type: ignore[return-value]
-
-
-def unlock_request(**user: str) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {"request_id": "req-1", "origin": {"system": "test"}, "connection": "gigya-main", "user": user}
-    )
+def eu(gigya_eu_sim: GigyaSimulator) -> GigyaSimulator:
+    return gigya_eu_sim
 
 
 def the_request(sim: GigyaSimulator) -> Request:

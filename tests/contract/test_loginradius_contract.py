@@ -7,83 +7,30 @@ Requests: reference/vendors.md "Admin unlock (server side)" and "Find the UID" (
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import USER_AGENT
-from account_unlock.models import UnlockRequest
-from account_unlock.vendors.loginradius import LoginRadiusConnector
 from local.simulators.base import Request
 from local.simulators.loginradius import LoginRadiusSimulator
-
-API_KEY = "0c5a9a1e-3f5b-4f4e-8a7d-6b2c1d0e9f8a"
-API_SECRET = "b3f1c2d4-e5a6-4b7c-8d9e-0f1a2b3c4d5e"
-UID = "9f3b2c1d0e4a4b5c8d7e6f5a4b3c2d1e"
-ACCOUNT = "/identity/v2/manage/account"
-
-# Error bodies exactly as the seed pages show them.
-SEED_1079 = {
-    "ErrorCode": 1079,
-    "Message": "Put body is invalid or empty",
-    "Description": "Please use a valid put body in JSON format in order to process this request.",
-}
-SEED_902 = {
-    "ErrorCode": 902,
-    "Message": "The API secret is unauthorized",
-    "Description": "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or "
-    "authorized LoginRadius API secret or check the API secret for your LoginRadius account.",
-}
-SEED_938 = {
-    "ErrorCode": 938,
-    "Message": "User does not exist",
-    "Description": "The user does not exist, please use a valid user in order to process this request.",
-}
-SEED_908 = {
-    "ErrorCode": 908,
-    "Message": "A parameter is not formatted correctly",
-    "Description": "The apikey is a required parameter.",
-}
-SEED_901 = {
-    "ErrorCode": 901,
-    "Message": "The API key is unauthorized",
-    "Description": "The provided LoginRadius API key is invalid or is not authorized, please use a valid or "
-    "authorized LoginRadius API key or check the API key for your LoginRadius account.",
-}
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[LoginRadiusSimulator]:
-    simulator = LoginRadiusSimulator(API_KEY, API_SECRET).start()
-    yield simulator
-    simulator.stop()
+from tests.fixtures.loginradius import (
+    ACCOUNT,
+    API_KEY,
+    API_SECRET,
+    SEED_901,
+    SEED_902,
+    SEED_908,
+    SEED_938,
+    SEED_1079,
+    UID,
+    connector,
+)
+from tests.fixtures.loginradius import request as unlock_request
 
 
 @pytest.fixture(autouse=True)
-def fresh(sim: LoginRadiusSimulator) -> None:
-    sim.clear()
-    sim.users.clear()
-
-
-def connector(sim: LoginRadiusSimulator, *, lift_block: bool = False) -> LoginRadiusConnector:
-    built = LoginRadiusConnector.from_secret(
-        {
-            "vendor": "loginradius",
-            "api_key": API_KEY,
-            "api_secret": API_SECRET,
-            "base_url": sim.url,
-            "lift_block": lift_block,
-        }
-    )
-    assert isinstance(built, LoginRadiusConnector)
-    return built
-
-
-def unlock_request(**user: str) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {"request_id": "req-7", "origin": {"system": "jira", "ticket_id": "HD-7"}, "connection": "lr", "user": user}
-    )
+def sim(loginradius_sim: LoginRadiusSimulator) -> LoginRadiusSimulator:
+    return loginradius_sim
 
 
 def assert_authenticated(seen: Request) -> None:

@@ -19,46 +19,18 @@ from pydantic import SecretStr
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import USER_AGENT
-from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConnector
+from account_unlock.vendors.loginradius import ChallengeAnswers
 from local.simulators.base import Request
 from local.simulators.loginradius import LoginRadiusSimulator
+from tests.fixtures.loginradius import API_KEY, API_SECRET, SEED_901, SEED_902, SEED_908, SEED_938, SEED_1079, connector
 
-API_KEY = "0c5a9a1e-3f5b-4f4e-8a7d-6b2c1d0e9f8a"
-API_SECRET = "b3f1c2d4-e5a6-4b7c-8d9e-0f1a2b3c4d5e"
 TOKEN = "493318dd-487a-439b-8302-5e27f1110244"  # the seeds' example token
 PASSWORD = "MySecurePassword123!"  # the seed's example password
 QUESTION = "9d1f4208bda845d885eab43266d6543f"
 REAUTH = "/identity/v2/auth/account/reauth/password"
 UNLOCK = "/identity/v2/auth/account/unlock"
 
-SEED_1079 = {
-    "ErrorCode": 1079,
-    "Message": "Put body is invalid or empty",
-    "Description": "Please use a valid put body in JSON format in order to process this request.",
-}
-SEED_902 = {
-    "ErrorCode": 902,
-    "Message": "The API secret is unauthorized",
-    "Description": "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or "
-    "authorized LoginRadius API secret or check the API secret for your LoginRadius account.",
-}
-SEED_938 = {
-    "ErrorCode": 938,
-    "Message": "User does not exist",
-    "Description": "The user does not exist, please use a valid user in order to process this request.",
-}
-SEED_908 = {
-    "ErrorCode": 908,
-    "Message": "A parameter is not formatted correctly",
-    "Description": "The apikey is a required parameter.",
-}
 SEED_1205 = {"ErrorCode": 1205, "Message": "Invalid password", "Description": "Please use a valid password."}
-SEED_901 = {
-    "ErrorCode": 901,
-    "Message": "The API key is unauthorized",
-    "Description": "The provided LoginRadius API key is invalid or is not authorized, please use a valid or "
-    "authorized LoginRadius API key or check the API key for your LoginRadius account.",
-}
 # LoginRadius "Auth Security" page, lockout types.
 DOC_1198 = {
     "Description": "Your account has been locked, please try again after sometime.",
@@ -92,30 +64,12 @@ ALL_CHALLENGES = ChallengeAnswers(
 )
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[LoginRadiusSimulator]:
-    simulator = LoginRadiusSimulator(API_KEY, API_SECRET).start()
-    yield simulator
-    simulator.stop()
-
-
 @pytest.fixture(autouse=True)
-def fresh(sim: LoginRadiusSimulator) -> Iterator[None]:
-    sim.clear()
-    sim.users.clear()
-    sim.tokens.clear()
-    yield
-    for seen in sim.requests:  # whatever a test did: the token and secrets never travelled in a URL
+def sim(loginradius_sim: LoginRadiusSimulator) -> Iterator[LoginRadiusSimulator]:
+    yield loginradius_sim
+    for seen in loginradius_sim.requests:  # whatever a test did: the token and secrets never travelled in a URL
         assert TOKEN not in seen.path
         assert all(TOKEN not in v and PASSWORD not in v for values in seen.query.values() for v in values)
-
-
-def connector(sim: LoginRadiusSimulator, **fields: object) -> LoginRadiusConnector:
-    built = LoginRadiusConnector.from_secret(
-        {"vendor": "loginradius", "api_key": API_KEY, "api_secret": API_SECRET, "base_url": sim.url, **fields}
-    )
-    assert isinstance(built, LoginRadiusConnector)
-    return built
 
 
 def locked_user(sim: LoginRadiusSimulator) -> str:

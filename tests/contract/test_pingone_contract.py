@@ -3,49 +3,21 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp
-from account_unlock.models import UnlockRequest
 from account_unlock.vendors.pingone import PingOneConnector
 from local.simulators.pingone import PingOneSimulator
-
-ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
-USER_ID = "f0a13f5d-3314-49c8-aede-86a059461728"
-CLIENT_ID = "4f1c5d2e-0a3b-4c6d-8e9f-123456789abc"
-CLIENT_SECRET = "pingone-test-client-secret~with:odd&chars"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PingOneSimulator]:
-    simulator = PingOneSimulator(ENV, CLIENT_ID, CLIENT_SECRET).start()
-    yield simulator
-    simulator.stop()
+from tests.fixtures.pingone import CLIENT_ID, CLIENT_SECRET, ENV, USER_ID, connector, request
 
 
 @pytest.fixture
-def sim(server: PingOneSimulator) -> PingOneSimulator:
-    server.clear()
-    server.users.clear()
-    server.revoke_tokens()
-    server.add_user("jdoe", "jdoe@example.com", user_id=USER_ID, password_locked=True)
-    return server
-
-
-def connector(sim: PingOneSimulator, **fields: Any) -> PingOneConnector:
-    secret = {"vendor": "pingone", "environment_id": ENV, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-    return PingOneConnector.from_secret(secret | {"base_url": f"{sim.url}/v1", "auth_url": sim.url} | fields)  # type: ignore[return-value]
-
-
-def request(user: dict[str, str]) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {"request_id": "r-1", "origin": {"system": "helpdesk", "ticket_id": "INC-1"}, "connection": "p1", "user": user}
-    )
+def sim(pingone_sim: PingOneSimulator) -> PingOneSimulator:
+    pingone_sim.add_user("jdoe", "jdoe@example.com", user_id=USER_ID, password_locked=True)
+    return pingone_sim
 
 
 def test_token_request_with_client_secret_basic(sim: PingOneSimulator) -> None:

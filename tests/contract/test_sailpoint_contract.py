@@ -3,50 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from account_unlock.models import UnlockRequest
 from account_unlock.vendors.sailpoint import SailPointConnector
 from local.simulators.sailpoint import SailPointSimulator
-
-CLIENT_ID = "2c9180835d2e5168015d32f890ca1581"
-CLIENT_SECRET = "c924417c85b19eda40e171935503d8e4747ca526ec6a3bb8e5ffd31b9b6b7dd6"
-ACCOUNT_ID = "2c91808474683da6017468693c260195"
-SOURCE_ID = "2c9180835d191a86015d28455b4a2329"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SailPointSimulator]:
-    simulator = SailPointSimulator(CLIENT_ID, CLIENT_SECRET)
-    simulator.start()
-    yield simulator
-    simulator.stop()
+from tests.fixtures.sailpoint import ACCOUNT_ID, CLIENT_ID, CLIENT_SECRET, SOURCE_A, connector, request
 
 
 @pytest.fixture
-def sim(server: SailPointSimulator) -> SailPointSimulator:
-    server.clear()
-    server.accounts.clear()
-    server.tokens.clear()
-    server.tasks.clear()
-    return server
-
-
-def connector(sim: SailPointSimulator, **fields: Any) -> SailPointConnector:
-    secret = {"vendor": "sailpoint", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "base_url": sim.url}
-    return SailPointConnector.from_secret(secret | fields)  # type: ignore[return-value]
-
-
-def request(user: dict[str, str], ticket_id: str | None = "INC-1042") -> UnlockRequest:
-    origin: dict[str, Any] = {"system": "zendesk"}
-    if ticket_id:
-        origin["ticket_id"] = ticket_id
-    return UnlockRequest.model_validate(
-        {"request_id": "req-7f3a", "origin": origin, "connection": "sailpoint-acme", "user": user}
-    )
+def sim(sailpoint_sim: SailPointSimulator) -> SailPointSimulator:
+    return sailpoint_sim
 
 
 def test_token_request_is_client_credentials_in_the_form(sim: SailPointSimulator) -> None:
@@ -92,12 +59,12 @@ def test_lookup_by_native_identity(sim: SailPointSimulator) -> None:
 
 
 def test_lookup_within_the_configured_source(sim: SailPointSimulator) -> None:
-    sim.add_account("jdoe@acme.example", account_id=ACCOUNT_ID, source_id=SOURCE_ID)
-    connector(sim, source_id=SOURCE_ID).unlock(request({"email": "jdoe@acme.example"}))
+    sim.add_account("jdoe@acme.example", account_id=ACCOUNT_ID, source_id=SOURCE_A)
+    connector(sim, source_id=SOURCE_A).unlock(request({"email": "jdoe@acme.example"}))
 
     [lookup] = sim.calls("GET", "^/v3/accounts$")
     assert lookup.query == {
-        "filters": [f'nativeIdentity eq "jdoe@acme.example" and sourceId eq "{SOURCE_ID}"'],
+        "filters": [f'nativeIdentity eq "jdoe@acme.example" and sourceId eq "{SOURCE_A}"'],
         "detailLevel": ["SLIM"],
         "limit": ["2"],
     }

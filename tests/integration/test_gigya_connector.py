@@ -11,58 +11,32 @@ import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp, budget
-from account_unlock.models import UnlockRequest
 from account_unlock.vendors.gigya import GigyaConnector
 from local.simulators.gigya import GigyaSimulator
+from tests.fixtures import gigya
+from tests.fixtures.gigya import SECRET, UID, secret_for
+from tests.fixtures.gigya import request as unlock_request
 
 pytestmark = pytest.mark.integration
 
-API_KEY = "3_abcDEF-ghi_JKL"
-USER_KEY = "AKuserKey123"
-SECRET = "c2VjcmV0LXZhbHVlLWZvci10ZXN0cw=="
-UID = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 CALL_ID = "3353d2fbac894289977c102298df60d1"
 
 
-@pytest.fixture(scope="module")
-def sims() -> Iterator[tuple[GigyaSimulator, GigyaSimulator]]:
-    us, eu = GigyaSimulator(API_KEY, USER_KEY, SECRET), GigyaSimulator(API_KEY, USER_KEY, SECRET, "eu1")
-    us.start(), eu.start()
-    yield us, eu
-    us.stop(), eu.stop()
-
-
 @pytest.fixture
-def sim(sims) -> Iterator[GigyaSimulator]:
-    sims[0].reset("us1")
-    sims[1].reset("eu1")
-    yield sims[0]
+def sim(gigya_sim: GigyaSimulator) -> Iterator[GigyaSimulator]:
+    yield gigya_sim
     budget.deadline = math.inf
 
 
 @pytest.fixture
-def eu(sims, sim) -> GigyaSimulator:
-    return sims[1]
-
-
-def secret_for(url: str | None, **changes: Any) -> dict[str, Any]:
-    secret = {"vendor": "gigya", "data_center": "us1", "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
-    if url:
-        secret["base_url"] = url
-    return {**secret, **changes}
+def eu(gigya_eu_sim: GigyaSimulator) -> GigyaSimulator:
+    return gigya_eu_sim
 
 
 def connector_for(sim: GigyaSimulator, **changes: Any) -> GigyaConnector:
-    connector = GigyaConnector.from_secret(secret_for(sim.url, **changes))
-    assert isinstance(connector, GigyaConnector)
+    connector = gigya.connector_for(sim, **changes)
     connector.code_backoff = 0  # keep the HTTP-200 retry loop fast; the attempt count is what is tested
     return connector
-
-
-def unlock_request(**user: str) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {"request_id": "req-1", "origin": {"system": "test"}, "connection": "gigya-main", "user": user}
-    )
 
 
 def gigya_body(code: int, call_id: str = CALL_ID, **extra: Any) -> dict[str, Any]:

@@ -231,7 +231,9 @@ def test_gigya_bad_event_is_skipped_and_the_rest_of_the_batch_proceeds(env, gigy
     status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
 
     assert status == 202
-    assert body["ignored"] == ["item 1: invalid fields: user"]
+    assert body["ignored"] == [
+        "item 1: field user needs exactly one of id, username, email, login_id, ip (at '{id: data.uid}')"
+    ]
     [event] = outcomes(env)
     assert event["detail"]["user"] == {"id": bob.uid}
 

@@ -4,59 +4,26 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp
-from account_unlock.models import UnlockRequest
 from account_unlock.vendors.loginradius import LoginRadiusConnector
 from local.simulators.loginradius import LoginRadiusSimulator, error_body
+from tests.fixtures.loginradius import ACCOUNT, API_KEY, API_SECRET, UID, connector, request
 
 pytestmark = pytest.mark.integration
 
-API_KEY = "7f3c1d2e-5a6b-4c8d-9e0f-112233445566"
-API_SECRET = "lr-secret-9a8b7c6d5e4f3a2b1c0d"
-UID = "4b1e2f5a7c9d4e0f8a1b2c3d4e5f6a7b"
-ACCOUNT = "/identity/v2/manage/account"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[LoginRadiusSimulator]:
-    simulator = LoginRadiusSimulator(API_KEY, API_SECRET).start()
-    yield simulator
-    simulator.stop()
-
 
 @pytest.fixture(autouse=True)
-def fresh(sim: LoginRadiusSimulator) -> Iterator[None]:
-    sim.clear()
-    sim.users.clear()
-    yield
+def sim(loginradius_sim: LoginRadiusSimulator) -> Iterator[LoginRadiusSimulator]:
+    yield loginradius_sim
     # Whatever a test did, the API secret never travelled in a URL.
-    for seen in sim.requests:
+    for seen in loginradius_sim.requests:
         assert API_SECRET not in seen.path
         assert all(API_SECRET not in value for values in seen.query.values() for value in values)
         assert "apisecret" not in {key.lower() for key in seen.query}
-
-
-def connector(sim: LoginRadiusSimulator, **fields: Any) -> LoginRadiusConnector:
-    secret = {"vendor": "loginradius", "api_key": API_KEY, "api_secret": API_SECRET, "base_url": sim.url, **fields}
-    built = LoginRadiusConnector.from_secret(secret)
-    assert isinstance(built, LoginRadiusConnector)
-    return built
-
-
-def request(**user: str) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {
-            "request_id": "req-1",
-            "origin": {"system": "zendesk", "ticket_id": "42"},
-            "connection": "lr-prod",
-            "user": user,
-        }
-    )
 
 
 def fast(built: LoginRadiusConnector) -> LoginRadiusConnector:

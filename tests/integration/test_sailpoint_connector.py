@@ -2,62 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp
-from account_unlock.models import UnlockRequest
-from account_unlock.vendors.sailpoint import STILL_LOCKED, SailPointConnector
+from account_unlock.vendors.sailpoint import STILL_LOCKED
 from local.simulators.sailpoint import EXPIRED, RATE_LIMITED, SailPointSimulator, error_body
+from tests.fixtures.sailpoint import ACCOUNT_ID, SOURCE_A, SOURCE_B, connector, request
 
 pytestmark = pytest.mark.integration
 
-CLIENT_ID = "2c9180835d2e5168015d32f890ca1581"
-CLIENT_SECRET = "c924417c85b19eda40e171935503d8e4747ca526ec6a3bb8e5ffd31b9b6b7dd6"
-ACCOUNT_ID = "2c91808474683da6017468693c260195"
-SOURCE_A = "2c9180835d191a86015d28455b4a2329"
-SOURCE_B = "2c9180835d191a86015d28455b4a2330"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SailPointSimulator]:
-    simulator = SailPointSimulator(CLIENT_ID, CLIENT_SECRET)
-    simulator.start()
-    yield simulator
-    simulator.stop()
-
 
 @pytest.fixture
-def sim(server: SailPointSimulator) -> SailPointSimulator:
+def sim(sailpoint_sim: SailPointSimulator) -> SailPointSimulator:
     """The module's simulator, back to a fresh state."""
-    server.clear()
-    server.accounts.clear()
-    server.tokens.clear()
-    server.tasks.clear()
-    server._windows.clear()
-    server.unlock_after_reads = 0
-    server.provisioning_scope = True
-    server.rate_limit, server.rate_window = 100, 10.0
-    return server
-
-
-def connector(sim: SailPointSimulator, **fields: Any) -> SailPointConnector:
-    secret = {"vendor": "sailpoint", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "base_url": sim.url}
-    return SailPointConnector.from_secret(secret | fields)  # type: ignore[return-value]
-
-
-def request(**user: str) -> UnlockRequest:
-    return UnlockRequest.model_validate(
-        {
-            "request_id": "req-7f3a",
-            "origin": {"system": "zendesk", "ticket_id": "INC-1042"},
-            "connection": "sailpoint-acme",
-            "user": user,
-        }
-    )
+    return sailpoint_sim
 
 
 # success ---------------------------------------------------------------------------------------

@@ -149,9 +149,10 @@ def test_opted_in_events_map_uid_and_event_id():
     assert not extract(KIND.preset, DOCUMENTED["events"][0], ["accountUpdated"]).resolved
 
 
-def test_event_without_uid_maps_to_no_user():
+def test_event_without_uid_is_a_mapping_error_naming_the_user():
     event = {"type": "accountUpdated", "id": "e1", "data": {}}
-    assert extract(KIND.preset, event, ["accountUpdated"]).user == {}
+    with pytest.raises(MappingError, match="field user needs exactly one"):
+        extract(KIND.preset, event, ["accountUpdated"])
 
 
 @given(

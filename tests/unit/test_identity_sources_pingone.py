@@ -103,9 +103,10 @@ def test_the_user_is_the_resource_of_type_user_not_the_first_resource():
     assert extract(KIND.preset, event, ["PASSWORD.RECOVERY"]).user == {"id": USER_ID}
 
 
-def test_event_without_a_user_resource_maps_to_no_user():
+def test_event_without_a_user_resource_is_a_mapping_error_naming_the_user():
     event = pingone_activity("PASSWORD.RECOVERY", USER_ID, "dee.rao") | {"resources": [{"type": "APPLICATION"}]}
-    assert extract(KIND.preset, event, ["PASSWORD.RECOVERY"]).user == {}
+    with pytest.raises(MappingError, match="field user needs exactly one"):
+        extract(KIND.preset, event, ["PASSWORD.RECOVERY"])
 
 
 @given(

@@ -134,7 +134,7 @@ def test_the_user_field_may_be_text_or_a_user_object(field, user):
 @pytest.mark.parametrize("field", [None, "", {"accountId": "5b10a2844c20165700ede21g"}, 42, ["a@example.com"]])
 def test_no_usable_user_is_a_bad_request_and_a_cloud_account_id_is_never_used(field):
     config = SourceConfig(kind="jira", secrets=[JIRA_SECRET], connections=["lr"], default_connection="lr")
-    with pytest.raises(MappingError, match="invalid fields: user"):
+    with pytest.raises(MappingError, match="field user needs exactly one"):
         build_request("jira", config, JIRA.preset, jira_issue_updated("HELP-1", field), "id-1", 0)
 
 

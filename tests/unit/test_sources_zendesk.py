@@ -133,7 +133,7 @@ def test_resolved_statuses_replace_the_preset_test_for_localized_accounts():
 
 def test_a_ticket_without_any_user_is_a_bad_request_naming_the_user():
     config = SourceConfig(kind="zendesk", secrets=[ZENDESK_SECRET], connections=["pingone-workforce"])
-    with pytest.raises(MappingError, match="invalid fields: user"):
+    with pytest.raises(MappingError, match="field user needs exactly one"):
         build_request("zendesk", config, KIND.preset, zendesk_body("1", ""), "8350205582", 0)
 
 

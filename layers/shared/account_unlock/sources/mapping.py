@@ -14,6 +14,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.jmespath_utils import query
 from jmespath.exceptions import JMESPathError
 
+from account_unlock.models import USER_KEYS
+
 
 class MappingError(ValueError):
     """The payload lacks a field or the mapping itself is wrong; the message names the field."""
@@ -85,16 +87,19 @@ def extract(fields: FieldMap, payload: Any, resolved_statuses: list[str] | None 
         raise MappingError("the payload must be a JSON object")
     ticket_id = _required("ticket_id", fields.ticket_id, payload)
     status = _required("status", fields.status, payload)
-    user = _search(fields.user, payload)
-    if not isinstance(user, dict):
+    found_user = _search(fields.user, payload)
+    if not isinstance(found_user, dict):
         raise MappingError(f"missing field user (at '{fields.user}')")
+    user = {str(k): str(v) for k, v in found_user.items() if _text(v) is not None}
+    if len(user) != 1 or not set(user) <= set(USER_KEYS):
+        raise MappingError(f"field user needs exactly one of {', '.join(USER_KEYS)} (at '{fields.user}')")
     return Extracted(
         ticket_id=ticket_id,
         status=status,
         resolved=status in resolved_statuses
         if resolved_statuses is not None
         else _search(fields.resolved, payload) is True,
-        user={str(k): str(v) for k, v in user.items() if _text(v) is not None},
+        user=user,
         connection=_text(_search(fields.connection, payload)),
         ticket_url=_text(_search(fields.ticket_url, payload)),
         requested_by=_text(_search(fields.requested_by, payload)),
