@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from hypothesis import settings
 
 from local.samples import LocalEnvironment
 
@@ -22,6 +23,12 @@ pytest_plugins = [
     "tests.fixtures.pingone",
     "tests.fixtures.sailpoint",
 ]
+
+# No per-example deadline (a wall-clock threshold on a shared machine); in CI the examples are
+# derandomized so that a run is reproducible, while local runs keep exploring new inputs.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 LOCAL = LocalEnvironment()
 os.environ |= LOCAL.stack.environment()
