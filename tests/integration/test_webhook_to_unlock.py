@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -216,3 +217,18 @@ def test_malformed_connection_secret_names_the_field_not_the_value(env):
     assert "not-a-uuid" not in json.dumps(event)
     assert "s3cr3t-value" not in json.dumps(event)
     assert pending_unlock_events(env) == []
+
+
+@pytest.mark.parametrize("name", ["eventbridge-unlock-requested.json", "eventbridge-ticket-resolved.json"])
+def test_ready_eventbridge_events_unlock_through_the_function(env, name):
+    """The events/ files `sam local invoke UnlockFunction -e ...` uses do unlock."""
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / name).read_text())
+    for existing in [u for u in env.pingone.users.values() if u.username == "jdoe" or u.email == "jdoe@example.com"]:
+        del env.pingone.users[existing.id]
+    user = env.pingone.add_user("jdoe", "jdoe@example.com")
+
+    result = env.stack.invoke("UnlockFunction", event)
+
+    assert result["status"] == "unlocked"
+    assert result["request_id"] == event["detail"]["request_id"]
+    assert not user.account_locked
