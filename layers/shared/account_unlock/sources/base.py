@@ -92,6 +92,15 @@ class Delivery:
             raise Unauthorized(f"missing header {name}")
         return value
 
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, for senders that sign fields inside it; None when it is not one
+        (an authentic body that is not a JSON object is left to the mapping, which answers 400)."""
+        try:
+            payload = json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return payload if isinstance(payload, dict) else None
+
 
 class SourceKind(ABC):
     """How one kind of sender authenticates, and where its payload keeps the fields we need.

@@ -18,7 +18,6 @@ Decisions (docs/sources/loginradius-webhook.md):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,11 +63,8 @@ class LoginRadiusWebhook(SourceKind):
 
     def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:
         verify_body_hmac(delivery, SIGNATURE_HEADER, secrets, digest="sha256", key_format="utf-8", encoding="hex-upper")
-        try:
-            payload = json.loads(delivery.body)
-        except (ValueError, UnicodeDecodeError):
-            return None  # authentic but not JSON: the mapping answers 400
-        if not isinstance(payload, dict):
+        payload = delivery.json_object()
+        if payload is None:
             return None
         check_recent(epoch_seconds(payload.get("Time")), delivery.received_at, "Time", past=REPLAY_WINDOW_SECONDS)
         return delivery_id(payload)
