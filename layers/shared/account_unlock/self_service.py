@@ -36,7 +36,7 @@ from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.models import Origin, UnlockOutcome
 from account_unlock.observability import logger, metrics
-from account_unlock.unlock import record_outcome
+from account_unlock.outcomes import record_outcome
 from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConnector
 
 ORIGIN_SYSTEM = "self-service"

@@ -14,20 +14,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from account_unlock import audit, events, http
+from account_unlock import events, http
 from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
+from account_unlock.outcomes import record_outcome
 from account_unlock.vendors.base import Connector, VendorResult
 
 BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user]"
@@ -144,26 +145,4 @@ def finish(result: UnlockOutcome) -> dict[str, Any]:
     except Exception:
         logger.exception("outcome event not published")
         metrics.add_metric(name="OutcomePublishFailed", unit=MetricUnit.Count, value=1)
-    return detail
-
-
-def record_outcome(result: UnlockOutcome) -> dict[str, Any]:
-    """Measure, log and audit the outcome (also used by the self-service path); returns its detail."""
-    vendor = result.vendor or "unknown"
-    metrics.add_dimension(name="vendor", value=vendor)
-    metrics.add_metric(name="UnlockRequests", unit=MetricUnit.Count, value=1)
-    if result.status == "unlocked":
-        metrics.add_metric(name="UnlockSucceeded", unit=MetricUnit.Count, value=1)
-    else:
-        metrics.add_metric(name="UnlockFailed", unit=MetricUnit.Count, value=1)
-        dimensions = {"vendor": vendor, "source": result.origin.system, "reason": result.reason}
-        with single_metric(name="UnlockFailedByReason", unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
-            pass
-    logger.info("unlock outcome", extra={"outcome": result.model_dump(mode="json", exclude_none=True)})
-    detail = result.model_dump(mode="json", exclude_none=True)
-    try:
-        audit.record(result)
-    except Exception:
-        logger.exception("audit record failed")
-        metrics.add_metric(name="AuditWriteFailed", unit=MetricUnit.Count, value=1)
     return detail
