@@ -81,7 +81,7 @@ def describe(outcome: dict[str, Any]) -> str:
     user = ", ".join(f"{k}={v}" for k, v in detail.get("user", {}).items())
     actions = f" [{', '.join(detail['actions'])}]" if detail.get("actions") else ""
     reference = f" ref={detail['vendor_reference']}" if detail.get("vendor_reference") else ""
-    why = "" if detail["status"] == "unlocked" else f" reason={detail['reason']}: {detail['message']}"
+    why = "" if detail["reason"] == "unlocked" else f" reason={detail['reason']}: {detail['message']}"
     return f"{outcome['detail-type']}: {detail.get('vendor')} {detail['connection']} {user}{actions}{reference}{why}"
 
 
@@ -110,20 +110,28 @@ def signed(body: dict[str, Any], **kwargs: Any) -> tuple[bytes, dict[str, str]]:
 def pingone_story(story: Story) -> None:
     env = story.env
     pingone = env.pingone
-    jdoe = pingone.add_user("jdoe", "jdoe@example.com", account_locked=True, password_locked=True)
+    jdoe = pingone.add_user("jdoe", "jdoe@example.com", account_locked=False)
+    pingone.fail_sign_ins(jdoe)
     asmith = pingone.add_user("asmith", "asmith@example.com", account_locked=True)
     kwong = pingone.add_user("kwong", "kwong@example.com", account_locked=True)
+    pingone.add_user("mlee", "mlee@example.com", account_locked=False)
 
     raw, headers = signed(ticket_body("INC-1001", {"username": "jdoe"}))
     story.run(
-        "Signed webhook: ticket INC-1001 resolved, unlock PingOne user jdoe",
+        "Signed webhook: ticket INC-1001 resolved, unlock PingOne user jdoe (locked out by failed sign-ins)",
         lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
-        note=lambda: f"jdoe now: account locked={jdoe.account_locked}, password locked={jdoe.password_locked}",
+        note=lambda: f"jdoe can sign in: {jdoe.can_sign_in}; PingOne events {[kind for kind, _ in pingone.events]}",
     )
     story.run(
         "The sender retries the same delivery (same webhook-id)",
         lambda: story.webhook(HELPDESK_SOURCE, raw, headers),
-        note=lambda: "idempotency: the stored outcome is returned, the vendor is not called again",
+        note=lambda: "delivery-id dedupe: the same 202, no second event on the bus, no vendor call",
+    )
+    free_raw, free_headers = signed(ticket_body("INC-1006", {"username": "mlee"}))
+    story.run(
+        "Ticket INC-1006 resolved for mlee, who is not locked",
+        lambda: story.webhook(HELPDESK_SOURCE, free_raw, free_headers),
+        note=lambda: "PingOne's state read first: no vendor write, reported as already_unlocked",
     )
     story.run(
         'Identity workflow puts an "Unlock Requested" event on the bus for asmith@example.com',
@@ -176,11 +184,12 @@ def pingone_story(story: Story) -> None:
 def summary(story: Story, env: LocalEnvironment) -> int:
     outcomes = [o["detail"] for step in story.steps for o in step.outcomes]
     counts = Counter(o["status"] for o in outcomes)
+    already = sum(1 for o in outcomes if o["reason"] == "already_unlocked")
     reasons = Counter(o["reason"] for o in outcomes if o["status"] == "failed")
     dlq = env.stack.drain("UnlockDeadLetterQueue")
     audit = env.stack.client("dynamodb").scan(TableName=env.stack.names["AuditTable"])["Count"]
     print("\nSummary")
-    print(f"    unlocked          {counts['unlocked']}")
+    print(f"    unlocked          {counts['unlocked'] - already}, already unlocked (no vendor write) {already}")
     print(f"    failed            {counts['failed']} {dict(reasons) if reasons else ''}")
     rejected = sum(1 for s in story.steps if s.answer.startswith(("HTTP 4", "HTTP 5")))
     ignored = sum(1 for s in story.steps if '"ignored"' in s.answer)

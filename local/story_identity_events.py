@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from account_unlock.sources import gigya_webhook, loginradius_webhook
 from local.samples import (
+    GIGYA_API_KEY,
     GIGYA_CONNECTION,
     LOGINRADIUS_CONNECTION,
     PINGONE_CONNECTION,
     PINGONE_ENVIRONMENT,
     LocalEnvironment,
 )
-from local.signing import encode
+from local.signing import encode, gigya_webhook_headers
 from local.stack import api_gateway_event
 
 if TYPE_CHECKING:
@@ -40,7 +41,8 @@ SOURCES = {
     "gigya-webhook": GIGYA_SOURCE,
     "pingone-subscription": PINGONE_SOURCE,
 }
-# LoginRadius signs with the secret's UTF-8 bytes; Gigya's secret is base64 (of a 24-byte string);
+# LoginRadius signs with the secret's UTF-8 bytes; Gigya signs a JWT with the simulator's site key
+# (GIGYA_WEBHOOK_SECRET, base64 of a 24-byte string, is for legacy "hmac-sha1" sources only);
 # a PingOne secret is the whole Authorization header value the subscription sends.
 LOGINRADIUS_WEBHOOK_SECRET = "local-loginradius-webhook-secret-not-real"
 GIGYA_WEBHOOK_SECRET = "bG9jYWwtZ2lneWEtc2VjcmV0LW5vdC1yZWFs"
@@ -128,7 +130,13 @@ def loginradius_headers(raw: bytes, secret: str = LOGINRADIUS_WEBHOOK_SECRET) ->
     return {"Content-Type": "application/json", "signature": loginradius_webhook.sign(secret, raw)}
 
 
+def gigya_jwt_headers(raw: bytes, **signing: Any) -> dict[str, str]:
+    """``X-Gigya-Sig-JWT`` signed with the Gigya simulator's site key (``issued_at``, ``site_key``...)."""
+    return gigya_webhook_headers(raw, GIGYA_API_KEY, **signing)
+
+
 def gigya_headers(raw: bytes, secret: str = GIGYA_WEBHOOK_SECRET) -> dict[str, str]:
+    """The legacy ``X-Gigya-Sig-Hmac-Sha1``, for sources with ``signature: "hmac-sha1"``."""
     return {"Content-Type": "application/json", "X-Gigya-Sig-Hmac-Sha1": gigya_webhook.sign(secret, raw)}
 
 
@@ -149,6 +157,20 @@ def source_secret(kind: str, secret: str, connection: str, unlock_events: list[s
     return value
 
 
+def gigya_source_secret(env: LocalEnvironment, unlock_events: list[str] | None) -> dict[str, Any]:
+    """A ``gigya-webhook`` source verifying JWTs with the keys of the Gigya simulator's site."""
+    value: dict[str, Any] = {
+        "kind": "gigya-webhook",
+        "api_key": GIGYA_API_KEY,
+        "base_url": env.gigya.url,
+        "connections": [GIGYA_CONNECTION],
+        "default_connection": GIGYA_CONNECTION,
+    }
+    if unlock_events is not None:
+        value["resolved_statuses"] = unlock_events
+    return value
+
+
 def configure_sources(env: LocalEnvironment) -> None:
     env.put_secret(
         "source",
@@ -157,11 +179,7 @@ def configure_sources(env: LocalEnvironment) -> None:
             "loginradius-webhook", LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_CONNECTION, LOGINRADIUS_UNLOCK_EVENTS
         ),
     )
-    env.put_secret(
-        "source",
-        GIGYA_SOURCE,
-        source_secret("gigya-webhook", GIGYA_WEBHOOK_SECRET, GIGYA_CONNECTION, GIGYA_UNLOCK_EVENTS),
-    )
+    env.put_secret("source", GIGYA_SOURCE, gigya_source_secret(env, GIGYA_UNLOCK_EVENTS))
     env.put_secret(
         "source",
         PINGONE_SOURCE,
@@ -199,19 +217,19 @@ def identity_events_story(story: Story) -> None:
     batch = encode(gigya_notification([("accountUpdated", bob.uid), ("accountLoggedIn", cho.uid)]))
     story.run(
         "Gigya notification: accountUpdated (opted in) for bob + accountLoggedIn for cho",
-        lambda: story.webhook(GIGYA_SOURCE, batch, gigya_headers(batch)),
+        lambda: story.webhook(GIGYA_SOURCE, batch, gigya_jwt_headers(batch)),
         note=lambda: f"bob now: locked={bob.locked}; cho (not opted in) locked={cho.locked}",
     )
     logged_in = encode(gigya_notification([("accountLoggedIn", cho.uid)]))
     story.run(
         "Gigya notification: accountLoggedIn only (not opted in)",
-        lambda: story.webhook(GIGYA_SOURCE, logged_in, gigya_headers(logged_in)),
+        lambda: story.webhook(GIGYA_SOURCE, logged_in, gigya_jwt_headers(logged_in)),
         note=lambda: "ignored: nothing on the bus",
     )
     tampered = batch.replace(bob.uid.encode(), cho.uid.encode())
     story.run(
         "Gigya notification tampered after signing (uid changed)",
-        lambda: story.webhook(GIGYA_SOURCE, tampered, gigya_headers(batch)),
+        lambda: story.webhook(GIGYA_SOURCE, tampered, gigya_jwt_headers(batch)),
         note=lambda: "rejected: nothing on the bus",
     )
 
@@ -280,7 +298,7 @@ def event_requests() -> dict[str, tuple[str, dict[str, str], bytes]]:
     pingone_request = pingone_headers()
     return {
         "loginradius-webhook": (LOGINRADIUS_SOURCE, loginradius_headers(loginradius), loginradius),
-        "gigya-webhook": (GIGYA_SOURCE, gigya_headers(gigya), gigya),
+        "gigya-webhook": (GIGYA_SOURCE, gigya_jwt_headers(gigya, issued_at=EVENT_TIME), gigya),
         "pingone-subscription": (PINGONE_SOURCE, pingone_request, pingone),
     }
 

@@ -86,7 +86,7 @@ def self_service_story(story: Story) -> None:
     story.run(
         "Self-service: jane signs in to the portal and unlocks her LoginRadius account (token + password)",
         lambda: shown(portal_unlock(env, jane_token, {"password": "Jane-Pa55word", **captcha})),
-        note=lambda: f"jane now: locked={jane.locked}; re-verify (seed 003), then token unlock (seed 000)",
+        note=lambda: f"jane now: locked={jane.locked}; re-verify the password, then the token unlock",
     )
 
     omar = lr.add_user("omar.portal@example.com", "omar.portal")

@@ -451,7 +451,7 @@ def ticketing_story(story: Story) -> None:
         note=lambda: "ignored: nothing on the bus",
     )
 
-    ivy = env.sailpoint.add_account("ivy.chen@example.com")
+    ivy = env.sailpoint.add_account("ivy.chen", email="ivy.chen@example.com")
     automation = encode(jira_automation_body("HELP-43", {"email": "ivy.chen@example.com"}))
     story.run(
         "Jira Automation web request: HELP-43 Done, unlock at SailPoint",

@@ -31,7 +31,7 @@ def vendors_story(story: Any) -> None:
     )
     account = env.sailpoint.add_account("rpatel", locked=True)
     story.run(
-        "Ticket INC-2002 resolved: unlock SailPoint account of rpatel (nativeIdentity look-up, 202 task)",
+        "Ticket INC-2002 resolved: unlock SailPoint account of rpatel (account name look-up, 202 task)",
         lambda: ticket("INC-2002", {"username": "rpatel"}, SAILPOINT_CONNECTION),
         note=lambda: f"rpatel now: locked={account.locked}",
     )

@@ -3,7 +3,8 @@
 Each vendor simulator subclasses ``Simulator`` and declares ``routes``. Tests and the local run
 command use the same simulators: ``requests`` (the log) proves the exact request a connector sent,
 ``fail(...)`` queues error answers (429 with Retry-After, 5xx, vendor error bodies) and ``delay``
-makes the next answers slow.
+makes the next answers slow (after the request was handled: the vendor acted, the answer is late).
+Both can be limited to one method and a path.
 """
 
 from __future__ import annotations
@@ -58,9 +59,25 @@ class Reply:
 
 @dataclass
 class Fault:
-    reply: Reply
+    reply: Reply | None  # None: no substitute answer, only a delay
     path: str  # regex searched in the request path; "" matches every path
     times: int
+    method: str | None = None  # None matches every method
+    delay: float = 0.0
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and re.search(self.path, path) is not None
+
+
+def take(queue: deque[Fault], request: Request) -> Fault | None:
+    """The first queued fault matching ``request``, used once more (and dropped when used up)."""
+    for fault in queue:
+        if fault.matches(request.method, request.path):
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.remove(fault)
+            return fault
+    return None
 
 
 class Simulator:
@@ -72,8 +89,7 @@ class Simulator:
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.faults: deque[Fault] = deque()
-        self.delay_seconds = 0.0
-        self.delay_times = 0
+        self.delays: deque[Fault] = deque()
         self.lock = threading.RLock()
         self._compiled = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in self.routes]
         self._server: ThreadingHTTPServer | None = None
@@ -110,28 +126,35 @@ class Simulator:
 
     # test controls ---------------------------------------------------------------------------
     def fail(
-        self, status: int, body: Any = None, *, headers: dict[str, str] | None = None, path: str = "", times: int = 1
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        path: str = "",
+        times: int = 1,
+        method: str | None = None,
     ) -> None:
-        """Answer the next ``times`` requests whose path matches ``path`` with this reply."""
+        """Answer the next ``times`` requests matching ``method`` and ``path`` with this reply."""
         with self.lock:
-            self.faults.append(Fault(Reply(status, body, headers or {}), path, times))
+            self.faults.append(Fault(Reply(status, body, headers or {}), path, times, method))
 
-    def delay(self, seconds: float, times: int = 1) -> None:
+    def delay(self, seconds: float, times: int = 1, *, path: str = "", method: str | None = None) -> None:
+        """Handle the next ``times`` matching requests as usual, then answer them ``seconds`` late."""
         with self.lock:
-            self.delay_seconds, self.delay_times = seconds, times
+            self.delays.append(Fault(None, path, times, method, seconds))
 
     def clear(self) -> None:
-        """Forget the request log and pending faults (state is kept)."""
+        """Forget the request log, pending faults and delays (state is kept)."""
         with self.lock:
             self.requests.clear()
             self.faults.clear()
-            self.delay_times = 0
+            self.delays.clear()
 
     def reset(self) -> None:
         """Back to the freshly-constructed state; subclasses also forget their accounts, tokens and switches."""
         with self.lock:
             self.clear()
-            self.delay_seconds = 0.0
 
     def calls(self, method: str | None = None, path: str = "") -> list[Request]:
         with self.lock:
@@ -150,13 +173,11 @@ class Simulator:
         )
         with self.lock:
             self.requests.append(request)
-            reply = self._take_fault(request.path)
-            pause = self.delay_seconds if self.delay_times > 0 else 0.0
-            self.delay_times = max(self.delay_times - 1, 0)
-        if pause:
-            time.sleep(pause)
-        if reply is None:
-            reply = self._route(request)
+            fault = take(self.faults, request)
+            late = take(self.delays, request)
+        reply = fault.reply if fault and fault.reply else self._route(request)
+        if late:
+            time.sleep(late.delay)
         request.status = reply.status
         payload = reply.encode()
         http.send_response(reply.status)
@@ -166,15 +187,6 @@ class Simulator:
             http.send_header(key, value)
         http.end_headers()
         http.wfile.write(payload)
-
-    def _take_fault(self, path: str) -> Reply | None:
-        for fault in self.faults:
-            if re.search(fault.path, path):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self.faults.remove(fault)
-                return fault.reply
-        return None
 
     def _route(self, request: Request) -> Reply:
         for method, pattern, handler in self._compiled:

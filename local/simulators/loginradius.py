@@ -1,20 +1,33 @@
 """LoginRadius simulator: the Account (manage) API used for helpdesk unlocks, and the two
-self-service calls made with the user's own access token.
+self-service calls made with the user's own access token. Each behaviour follows a LoginRadius page:
 
-Helpdesk: ``GET /identity/v2/manage/account`` (profile by ``email``, ``userName`` or ``phone``) and
-``PUT /identity/v2/manage/account/{uid}`` (Account Update), authenticated by the
-``X-LoginRadius-ApiKey`` / ``X-LoginRadius-ApiSecret`` headers or the ``apikey`` / ``apisecret`` query
-parameters.
+- ``GET /identity/v2/manage/account`` by ``email`` / ``userName`` / ``phone`` (Account Profiles by Email,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-email/, and the
+  "by User Name" / "by Phone ID" pages next to it), ``GET /identity/v2/manage/account/{uid}`` (Account Profiles
+  by UID, https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-uid/) and
+  ``PUT /identity/v2/manage/account/{uid}`` (Account Update,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-update/), authenticated by the
+  ``X-LoginRadius-ApiKey`` / ``X-LoginRadius-ApiSecret`` headers or the ``apikey`` / ``apisecret`` query
+  parameters (API Security, https://www.loginradius.com/docs/api/v2/customer-identity-api/api-security/);
+- ``PUT /identity/v2/auth/account/reauth/password`` (Step-Up Authenticate by Password,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/step-up-authentication/step-up-auth-by-password/,
+  "Verify Password" in the newer reference) and ``PUT /identity/v2/auth/account/unlock`` (Auth Unlock Account
+  by Access Token, https://www.loginradius.com/docs/api/v2/customer-identity-api/authentication/auth-unlock-account-by-access-token/,
+  "Unlock User"), authenticated by the ``apikey`` query parameter and the user's access token
+  (``Authorization: Bearer`` or the ``access_token`` query parameter, API Security). Tokens come from
+  ``issue_token``; passwords from ``set_password``;
+- the token unlock lifts captcha and security-question lockouts only, with the answer to the challenge in
+  its body; Block (991) and Suspend (1198, with ``Data.LoginLockedTimeout``) are refused (Auth Security,
+  https://www.loginradius.com/docs/api/v2/admin-console/platform-security/auth-security-configuration/);
+- a captcha answer is verified when sent, and a verified answer is spent: the captcha providers verify each
+  answer once (Google reCAPTCHA, Verifying the user's response, https://developers.google.com/recaptcha/docs/verify:
+  "can only be verified once"; Tencent Cloud CAPTCHA, DescribeCaptchaResult,
+  https://cloud.tencent.com/document/product/1108/36926: CaptchaCode 9 "ticket reused"). A spent answer is
+  refused with 982 "CAPTCHA is invalid".
 
-Self-service: ``PUT /identity/v2/auth/account/reauth/password`` (Verify Password, seed 003) and
-``PUT /identity/v2/auth/account/unlock`` (Unlock User by access token, seed 000), authenticated by the
-``apikey`` query parameter and the user's access token (``Authorization: Bearer`` or, as the seeds'
-curl shows, the ``access_token`` query parameter). Tokens come from ``issue_token``; passwords from
-``set_password``. The token unlock lifts captcha and security-question lockouts only; Block (991) and
-Suspend (1198, with ``Data.LoginLockedTimeout``) are refused, as LoginRadius documents.
-
-Errors use LoginRadius's ``{"ErrorCode","Message","Description",...}`` body with the codes and HTTP
-statuses of seeds 000/003, reference/vendors.md and LoginRadius's "Auth Security" page (lockout types).
+Errors use LoginRadius's ``{"ErrorCode","Message","Description","IsProviderError","ProviderErrorResponse"}``
+body with the codes and HTTP statuses of Customer Identity API Codes,
+https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/.
 """
 
 from __future__ import annotations
@@ -37,12 +50,13 @@ BEARER = re.compile(r"^Bearer (\S+)$")
 CAPTCHA_FIELDS = ("g-recaptcha-response", "h-captcha-response")
 LockType = Literal["captcha", "security_question", "suspend"]
 
-# ErrorCode: (HTTP status, Message, Description). Texts of 901/902/908/938/1079/1205 are the seed pages';
-# 991/1132/1148/1198 are LoginRadius's "Auth Security" page; 905/906 and the statuses not given by a
-# seed or the reference (905/906/991/1132/1148/1198) are this simulator's choice.
+# ErrorCode: (HTTP status, Message, Description). Statuses: Customer Identity API Codes. Texts: the bodies
+# shown by LoginRadius's API reference, "Unlock User" (https://docs.demo.login2test.com/api-reference/user/unlockaccountbyaccesstoken)
+# and "Verify Password" (https://docs.demo.login2test.com/api-reference/security/ReauthPassword) for 901, 902,
+# 908, 938, 1079, 1205; Auth Security for 991, 1132, 1148, 1198; Customer Identity API Codes for the others.
 ERRORS: dict[int, tuple[int, str, str]] = {
     901: (
-        401,
+        403,
         "The API key is unauthorized",
         "The provided LoginRadius API key is invalid or is not authorized, please use a valid or authorized "
         "LoginRadius API key or check the API key for your LoginRadius account.",
@@ -53,15 +67,29 @@ ERRORS: dict[int, tuple[int, str, str]] = {
         "The provided LoginRadius API secret is invalid or is not authorized, please use a valid or authorized "
         "LoginRadius API secret or check the API secret for your LoginRadius account.",
     ),
-    908: (400, "A parameter is not formatted correctly", "A parameter is not formatted correctly."),
+    908: (403, "A parameter is not formatted correctly", "A parameter is not formatted correctly."),
     938: (
         403,
         "User does not exist",
         "The user does not exist, please use a valid user in order to process this request.",
     ),
-    905: (401, "The access token is invalid", "The access token is invalid, please sign in again."),
-    906: (401, "The access token has expired", "The access token has expired, please sign in again."),
-    950: (500, "Unknown error", "An unknown error has occurred, please try again."),
+    905: (
+        403,
+        "Access token is invalid",
+        "The LoginRadius access token is invalid, please use the correct or valid access token in order to process "
+        "this request.",
+    ),
+    906: (
+        403,
+        "Access token has expired",
+        "The LoginRadius access token has expired, please request a new token from LoginRadius API.",
+    ),
+    950: (
+        500,
+        "Operation failed due to an unknown error",
+        "An unknown error has occurred, please try again in a few minutes or contact your system admin.",
+    ),
+    982: (403, "CAPTCHA is invalid", "CAPTCHA is invalid, please enter the correct CAPTCHA value."),
     991: (
         403,
         "Your account is blocked",
@@ -138,6 +166,7 @@ class LoginRadiusSimulator(Simulator):
     name = "loginradius"
     routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", ACCOUNT, "get_account"),
+        ("GET", ACCOUNT + r"/(?P<uid>[^/]+)", "get_account_by_uid"),
         ("PUT", ACCOUNT + r"/(?P<uid>[^/]+)", "update_account"),
         ("PUT", REAUTH, "reauth_password"),
         ("PUT", SELF_UNLOCK, "unlock_by_token"),
@@ -149,15 +178,17 @@ class LoginRadiusSimulator(Simulator):
         self.api_secret = api_secret
         self.users: dict[str, LoginRadiusUser] = {}
         self.tokens: dict[str, tuple[str, bool]] = {}  # access token -> (uid, expired)
+        self.spent_answers: set[tuple[str, str]] = set()  # (field, captcha answer) already verified
         self._settings = (api_key, api_secret)
 
     def reset(self) -> None:
-        """Forget users and issued access tokens as well, so one started simulator serves many tests."""
+        """Forget users, issued access tokens and spent captcha answers, so one simulator serves many tests."""
         super().reset()
         with self.lock:
             self.api_key, self.api_secret = self._settings
             self.users.clear()
             self.tokens.clear()
+            self.spent_answers.clear()
 
     def add_user(
         self,
@@ -250,6 +281,13 @@ class LoginRadiusSimulator(Simulator):
         user = self._find(email=email or None, username=username or None, phone=phone or None)
         return Reply(200, user.profile()) if user else error(938)
 
+    def get_account_by_uid(self, request: Request) -> Reply:
+        """Account Profiles by UID: the same profile; an unknown UID is 938 "User does not exist"."""
+        if denied := self._authorize_admin(request):
+            return denied
+        user = self.users.get(unquote(request.params["uid"]))
+        return Reply(200, user.profile()) if user else error(938)
+
     def update_account(self, request: Request) -> Reply:
         if denied := self._authorize_admin(request):
             return denied
@@ -290,7 +328,7 @@ class LoginRadiusSimulator(Simulator):
 
     @staticmethod
     def _any_json_object(request: Request) -> dict[str, Any] | None:
-        """The JSON object body; ``{}`` is valid here (seed 000's curl sends ``-d '{}'``)."""
+        """The JSON object body; ``{}`` is valid here (the token unlock's curl example sends ``-d '{}'``)."""
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return None
@@ -300,14 +338,37 @@ class LoginRadiusSimulator(Simulator):
             return None
         return body if isinstance(body, dict) else None
 
+    @staticmethod
+    def _captcha_answers(body: dict[str, Any]) -> list[tuple[str, str]]:
+        """The answers a provider can verify: a reCAPTCHA / hCaptcha response, a QQ ticket with its randstr."""
+        answers = [(name, body[name]) for name in CAPTCHA_FIELDS if isinstance(body.get(name), str) and body[name]]
+        ticket, randstr = body.get("qq_captcha_ticket"), body.get("qq_captcha_randstr")
+        if isinstance(ticket, str) and ticket and isinstance(randstr, str) and randstr:
+            answers.append(("qq_captcha_ticket", ticket))
+        return answers
+
+    def _verify_captchas(self, body: dict[str, Any]) -> Reply | None:
+        """Verify every captcha answer sent, once: a second use of an answer is 982 "CAPTCHA is invalid"."""
+        for answer in self._captcha_answers(body):
+            if answer in self.spent_answers:
+                return error(982)
+            self.spent_answers.add(answer)
+        return None
+
     def reauth_password(self, request: Request) -> Reply:
-        """Verify Password (seed 003): the token's user re-enters their password."""
+        """Step-Up Authenticate by Password: the token's user re-enters their password.
+
+        Captcha answers sent here are verified (so spent) like anywhere else. Whether LoginRadius refuses
+        a locked account here is not documented; the simulator does not, like the connector assumes.
+        """
         user = self._authorize_user(request)
         if isinstance(user, Reply):
             return user
         body = self._any_json_object(request)
         if body is None:
             return error(1079)
+        if spent := self._verify_captchas(body):
+            return spent
         password = body.get("password")
         if not isinstance(password, str) or not password:
             return error(908, "The password is a required parameter.")
@@ -317,7 +378,10 @@ class LoginRadiusSimulator(Simulator):
         return Reply(200, {"SecondFactorValidationToken": str(uuid.uuid4()), "ExpireIn": expires})
 
     def unlock_by_token(self, request: Request) -> Reply:
-        """Unlock User by access token (seed 000): lifts captcha/security-question lockouts only."""
+        """Auth Unlock Account by Access Token: lifts captcha/security-question lockouts only.
+
+        Block and Suspend are refused before any captcha answer is looked at (the order is not documented).
+        """
         user = self._authorize_user(request)
         if isinstance(user, Reply):
             return user
@@ -326,23 +390,17 @@ class LoginRadiusSimulator(Simulator):
             return error(1079)
         if user.blocked:
             return error(991)
+        if user.locked and user.lock_type == "suspend":
+            return error(1198, data={"LoginLockedTimeout": user.locked_until})
+        if spent := self._verify_captchas(body):
+            return spent
         if user.locked:
-            if user.lock_type == "suspend":
-                return error(1198, data={"LoginLockedTimeout": user.locked_until})
-            if user.lock_type == "captcha" and not self._captcha_passed(body):
+            if user.lock_type == "captcha" and not self._captcha_answers(body):  # verified just above
                 return error(1132)
             if user.lock_type == "security_question" and not self._security_answer_passed(user, body):
                 return error(1148)
         user.locked = False
         return Reply(200, {"IsPosted": True})
-
-    @staticmethod
-    def _captcha_passed(body: dict[str, Any]) -> bool:
-        """Any non-empty captcha answer passes (the simulator does not ask Google/Tencent/hCaptcha)."""
-        if any(isinstance(body.get(name), str) and body[name] for name in CAPTCHA_FIELDS):
-            return True
-        ticket, randstr = body.get("qq_captcha_ticket"), body.get("qq_captcha_randstr")
-        return bool(isinstance(ticket, str) and ticket and isinstance(randstr, str) and randstr)
 
     @staticmethod
     def _security_answer_passed(user: LoginRadiusUser, body: dict[str, Any]) -> bool:
@@ -355,4 +413,5 @@ class LoginRadiusSimulator(Simulator):
         )
 
     def not_routed(self, request: Request) -> Reply:
+        # 404 "The API endpoint is not correct" (Customer Identity API Codes); the body is not documented.
         return Reply(404, {"Message": f"No HTTP resource was found that matches the request URI {request.path}"})

@@ -1,7 +1,21 @@
-"""PingOne simulator: token endpoint, user look-up, account and password unlock (seed 002).
+"""PingOne simulator: token endpoint, user reads, password state, password and account unlock.
 
 Serves both hosts on one port: ``/{envID}/as/token`` (auth.pingone.<tld>) and ``/v1/...``
-(api.pingone.<tld>). Error bodies follow PingOne's ``{"id","code","message","details"}`` shape.
+(api.pingone.<tld>). Each behaviour follows a page of PingOne Platform APIs
+(https://developer.pingidentity.com/pingone-api/platform/...):
+- error bodies ``{"id","code","message","details"}``: "Errors" (``../foundations/errors.html``);
+- ``account.status`` is ``LOCKED`` or ``OK`` ("User Accounts", ``users/user-accounts.html``), in the
+  user answered by "Read User by ID", "Read All Users" and "User Account Unlock";
+- password ``status`` values ``OK, NO_PASSWORD, PASSWORD_EXPIRED, PASSWORD_LOCKED_OUT,
+  MUST_CHANGE_PASSWORD, EXTERNAL`` ("User Passwords", ``users/user-passwords.html``); failed sign-ins
+  lock the password (``PASSWORD_LOCKED_OUT``) and, through it, the account;
+- "Password Unlock" (``users/user-passwords/password-unlock.html``) emits ``PASSWORD.UNLOCKED`` and, when
+  the password lockout was the account's only lock, unlocks the account with ``USER.UNLOCKED``;
+- "User Account Unlock" (``users/user-accounts/user-account-unlock.html``) answers 200 with the user and
+  emits ``USER.UNLOCKED``; whether it also clears a password lockout is not documented: here it does not;
+- users of an authoritative identity provider (``identityProvider.type`` not ``PING_ONE``) get
+  ``REQUEST_FAILED`` on password operations ("User Passwords").
+``events`` records every emitted event, so tests count the vendor writes the way PingOne's audit would.
 """
 
 from __future__ import annotations
@@ -28,8 +42,15 @@ class PingOneUser:
     id: str
     username: str
     email: str
-    account_locked: bool = True
-    password_locked: bool = False
+    account_locked: bool = True  # locked by an administrator (or MFA failures)
+    password_locked: bool = False  # locked by failed sign-ins: PASSWORD_LOCKED_OUT
+    locked_only_by_password: bool = False  # the account lock comes from the password lockout alone
+    identity_provider: str = "PING_ONE"
+    password_status: str = "OK"  # the status of an unlocked password (OK, EXTERNAL, MUST_CHANGE_PASSWORD…)
+
+    @property
+    def can_sign_in(self) -> bool:
+        return not self.account_locked and not self.password_locked
 
     def body(self, env: str) -> dict[str, Any]:
         return {
@@ -42,6 +63,7 @@ class PingOneUser:
                 "canAuthenticate": not self.account_locked,
                 "status": "LOCKED" if self.account_locked else "OK",
             },
+            "identityProvider": {"type": self.identity_provider},
             "lifecycle": {"status": "ACCOUNT_OK"},
         }
 
@@ -53,11 +75,19 @@ def error(status: int, code: str, message: str, details: list[dict[str, str]] | 
     return Reply(status, body)
 
 
+def external_password() -> Reply:
+    """A password operation on a user of an authoritative identity provider ("User Passwords")."""
+    return error(
+        400, "REQUEST_FAILED", "The request could not be completed. The user's password is managed externally."
+    )
+
+
 class PingOneSimulator(Simulator):
     name = "pingone"
     routes: ClassVar[list[tuple[str, str, str]]] = [
         ("POST", r"/(?P<env>[^/]+)/as/token", "token"),
         ("GET", USERS, "list_users"),
+        ("GET", USERS + r"/(?P<user>[^/]+)", "read_user"),
         ("POST", USERS + r"/(?P<user>[^/]+)", "unlock_account"),
         ("GET", USERS + r"/(?P<user>[^/]+)/password", "password_state"),
         ("POST", USERS + r"/(?P<user>[^/]+)/password", "unlock_password"),
@@ -70,6 +100,7 @@ class PingOneSimulator(Simulator):
         self.token_lifetime = token_lifetime
         self.tokens: dict[str, float] = {}
         self.users: dict[str, PingOneUser] = {}
+        self.events: list[tuple[str, str]] = []  # (event type, user id) as PingOne's audit would list them
         self._settings = (environment_id, dict(self.clients), token_lifetime)
 
     def reset(self) -> None:
@@ -80,6 +111,7 @@ class PingOneSimulator(Simulator):
             self.environment_id, self.clients = environment_id, dict(clients)
             self.tokens.clear()
             self.users.clear()
+            self.events.clear()
 
     def add_user(
         self,
@@ -89,10 +121,19 @@ class PingOneSimulator(Simulator):
         user_id: str | None = None,
         account_locked: bool = True,
         password_locked: bool = False,
+        identity_provider: str = "PING_ONE",
     ) -> PingOneUser:
-        user = PingOneUser(user_id or str(uuid.uuid4()), username, email, account_locked, password_locked)
+        user = PingOneUser(
+            user_id or str(uuid.uuid4()), username, email, account_locked, password_locked, False, identity_provider
+        )
         self.users[user.id] = user
         return user
+
+    def fail_sign_ins(self, user: PingOneUser) -> None:
+        """Lock ``user`` as too many wrong passwords do: the password, and through it the account."""
+        user.password_locked = True
+        if not user.account_locked:
+            user.account_locked, user.locked_only_by_password = True, True
 
     def revoke_tokens(self) -> None:
         """Make every issued token invalid, as an expiry or a key rotation would."""
@@ -150,6 +191,12 @@ class PingOneSimulator(Simulator):
         found = [u.body(self.environment_id) for u in self.users.values() if getattr(u, attribute) == value]
         return Reply(200, {"_embedded": {"users": found}, "count": len(found), "size": len(found)})
 
+    def read_user(self, request: Request) -> Reply:
+        if denied := self._authorize(request):
+            return denied
+        user = self._user(request)
+        return user if isinstance(user, Reply) else Reply(200, user.body(self.environment_id))
+
     def unlock_account(self, request: Request) -> Reply:
         if denied := self._authorize(request):
             return denied
@@ -158,7 +205,8 @@ class PingOneSimulator(Simulator):
         user = self._user(request)
         if isinstance(user, Reply):
             return user
-        user.account_locked = False
+        user.account_locked, user.locked_only_by_password = False, False
+        self.events.append(("USER.UNLOCKED", user.id))
         return Reply(200, user.body(self.environment_id))
 
     def password_state(self, request: Request) -> Reply:
@@ -167,9 +215,12 @@ class PingOneSimulator(Simulator):
         user = self._user(request)
         if isinstance(user, Reply):
             return user
+        if user.identity_provider != "PING_ONE":
+            return external_password()
         body: dict[str, Any] = {
             "environment": {"id": self.environment_id},
-            "status": "LOCKED" if user.password_locked else "OK",
+            "user": {"id": user.id},
+            "status": "PASSWORD_LOCKED_OUT" if user.password_locked else user.password_status,
         }
         if user.password_locked:
             body["secondsUntilUnlock"] = 900
@@ -183,8 +234,14 @@ class PingOneSimulator(Simulator):
         user = self._user(request)
         if isinstance(user, Reply):
             return user
+        if user.identity_provider != "PING_ONE":
+            return external_password()
         user.password_locked = False
-        return Reply(200, {"environment": {"id": self.environment_id}, "status": "OK"})
+        self.events.append(("PASSWORD.UNLOCKED", user.id))
+        if user.locked_only_by_password:
+            user.account_locked, user.locked_only_by_password = False, False
+            self.events.append(("USER.UNLOCKED", user.id))
+        return Reply(200, {"environment": {"id": self.environment_id}, "user": {"id": user.id}, "status": "OK"})
 
     def not_routed(self, request: Request) -> Reply:
         return error(404, "NOT_FOUND", "The requested resource was not found.")

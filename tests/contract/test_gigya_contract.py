@@ -1,14 +1,21 @@
-"""The exact request the Gigya connector sends (seed 004, reference/vendors.md "Gigya")."""
+"""The exact requests the Gigya connector sends.
+
+accounts.rba.unlock REST (https://developers.gigya.com/display/GD/accounts.rba.unlock+REST): a form POST to
+``https://accounts.<data center>/accounts.rba.unlock`` with ``apiKey``, ``userKey``, ``secret`` and exactly one of
+``UID`` / ``loginID`` / ``ip``. With ``read_lockout_state``, first accounts.getAccountInfo for the ``UID`` with
+``include=isLockedOut`` (accounts.getAccountInfo REST, https://developers.gigya.com/display/GD/accounts.getAccountInfo+REST;
+the ``isLockedOut`` include: accounts.getAccountInfo JS, https://developers.gigya.com/display/GD/accounts.getAccountInfo+JS).
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from account_unlock.errors import PermanentError
-from account_unlock.vendors.gigya import GigyaConnector, default_api_root
+from account_unlock.vendors.gigya import METHOD, GigyaConnector, default_api_root
 from local.simulators.base import Request
 from local.simulators.gigya import GigyaSimulator
-from tests.fixtures.gigya import API_KEY, SECRET, USER_KEY, connector_for
+from tests.fixtures.gigya import API_KEY, SECRET, UID, USER_KEY, connector_for, secret_for
 from tests.fixtures.gigya import request as unlock_request
 
 FORM = "application/x-www-form-urlencoded"
@@ -89,7 +96,42 @@ def test_data_center_endpoints(data_center, url):
     connector = GigyaConnector.from_secret(
         {"vendor": "gigya", "data_center": data_center, "api_key": API_KEY, "user_key": USER_KEY, "secret": SECRET}
     )
-    assert connector.endpoint == url  # type: ignore[attr-defined]
+    assert isinstance(connector, GigyaConnector)
+    assert f"{connector.api}/{METHOD}" == url
+
+
+def test_base_url_without_data_center_is_where_the_requests_go(sim):
+    sim.add_account(UID, "jane@example.com")
+    secret = secret_for(sim.url)
+    del secret["data_center"]
+
+    GigyaConnector.from_secret(secret).unlock(unlock_request(id=UID))
+
+    assert the_request(sim).path == PATH
+
+
+def test_lockout_read_then_unlock_when_opted_in(sim):
+    sim.add_account(UID, "jane@example.com")
+
+    connector_for(sim, read_lockout_state=True).unlock(unlock_request(id=UID))
+
+    read, unlock = sim.requests
+    assert (read.method, read.path, read.query) == ("POST", "/accounts.getAccountInfo", {})
+    assert read.header("content-type") == FORM
+    assert read.form() == {**CREDENTIALS, "UID": UID, "include": "isLockedOut"}
+    assert (unlock.path, unlock.form()) == (PATH, {**CREDENTIALS, "UID": UID})
+    assert_secret_only_in_body(read)
+
+
+def test_lockout_read_is_for_a_uid_only(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.lock_ip("203.0.113.7")
+    connector = connector_for(sim, read_lockout_state=True)
+
+    connector.unlock(unlock_request(email="jane@example.com"))
+    connector.unlock(unlock_request(ip="203.0.113.7"))
+
+    assert [request.path for request in sim.requests] == [PATH, PATH]
 
 
 def test_api_domain_of_a_301001_answer_becomes_the_accounts_host():

@@ -1,8 +1,13 @@
 """The exact requests the LoginRadius connector sends, and how it reads the documented error bodies.
 
-Requests: reference/vendors.md "Admin unlock (server side)" and "Find the UID" (Account APIs,
-``/identity/v2/manage/account``), credentials in the ``X-LoginRadius-ApiKey`` /
-``X-LoginRadius-ApiSecret`` headers. Error bodies: seeds 000 and 003, verbatim.
+Requests: Account Profiles by Email / by User Name / by UID and Account Update
+(https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-uid/,
+https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-update/), every path under
+``https://api.loginradius.com`` + ``/identity/v2``; credentials in the ``X-LoginRadius-ApiKey`` /
+``X-LoginRadius-ApiSecret`` headers (API Security,
+https://www.loginradius.com/docs/api/v2/customer-identity-api/api-security/). Error bodies: LoginRadius's API
+reference ("Unlock User", "Verify Password"), verbatim; statuses: Customer Identity API Codes
+(https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/).
 """
 
 from __future__ import annotations
@@ -11,17 +16,18 @@ import pytest
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import USER_AGENT
+from account_unlock.vendors.loginradius import LoginRadiusConnector
 from local.simulators.base import Request
 from local.simulators.loginradius import LoginRadiusSimulator
 from tests.fixtures.loginradius import (
     ACCOUNT,
     API_KEY,
     API_SECRET,
-    SEED_901,
-    SEED_902,
-    SEED_908,
-    SEED_938,
-    SEED_1079,
+    BODY_901,
+    BODY_902,
+    BODY_908,
+    BODY_938,
+    BODY_1079,
     UID,
     connector,
 )
@@ -74,43 +80,99 @@ def test_unlock_by_username_uses_the_username_query(sim: LoginRadiusSimulator) -
     assert_update(sim.requests[1], {"IsLoginLocked": False})
 
 
-def test_unlock_by_uid_is_one_account_update(sim: LoginRadiusSimulator) -> None:
+def assert_profile_by_uid(seen: Request) -> None:
+    assert (seen.method, seen.path) == ("GET", f"{ACCOUNT}/{UID}")
+    assert seen.query == {}
+    assert seen.body == b""
+    assert_authenticated(seen)
+
+
+def test_unlock_by_uid_reads_the_profile_by_uid_then_updates(sim: LoginRadiusSimulator) -> None:
     sim.add_user("jane@example.com", "jane", uid=UID)
     result = connector(sim).unlock(unlock_request(id=UID))
-    assert len(sim.requests) == 1
-    assert_update(sim.requests[0], {"IsLoginLocked": False})
+    assert len(sim.requests) == 2
+    assert_profile_by_uid(sim.requests[0])  # Account Profiles by UID: IsLoginLocked is read first
+    assert_update(sim.requests[1], {"IsLoginLocked": False})
     assert (result.vendor_reference, result.actions) == (UID, ["account.update:IsLoginLocked=false"])
+
+
+def test_a_user_who_is_not_locked_gets_no_update(sim: LoginRadiusSimulator) -> None:
+    sim.add_user("jane@example.com", "jane", uid=UID, locked=False)
+    result = connector(sim).unlock(unlock_request(email="jane@example.com"))
+    assert len(sim.requests) == 1
+    assert_lookup(sim.requests[0], {"email": ["jane@example.com"]})
+    assert result.already_unlocked
+    assert result.vendor_reference == UID
 
 
 def test_lift_block_adds_is_active_true(sim: LoginRadiusSimulator) -> None:
     sim.add_user("jane@example.com", "jane", uid=UID, blocked=True)
     result = connector(sim, lift_block=True).unlock(unlock_request(id=UID))
-    assert len(sim.requests) == 1
-    assert_update(sim.requests[0], {"IsLoginLocked": False, "IsActive": True})
+    assert len(sim.requests) == 2
+    assert_update(sim.requests[1], {"IsLoginLocked": False, "IsActive": True})
     assert result.actions == ["account.update:IsLoginLocked=false", "account.update:IsActive=true"]
+
+
+def test_lift_block_updates_a_blocked_user_who_is_not_login_locked(sim: LoginRadiusSimulator) -> None:
+    sim.add_user("jane@example.com", "jane", uid=UID, locked=False, blocked=True)
+    connector(sim, lift_block=True).unlock(unlock_request(id=UID))
+    assert_update(sim.requests[1], {"IsLoginLocked": False, "IsActive": True})
 
 
 def test_raw_put_body_is_json(sim: LoginRadiusSimulator) -> None:
     sim.add_user("jane@example.com", "jane", uid=UID)
     connector(sim).unlock(unlock_request(id=UID))
-    assert sim.requests[0].body.replace(b" ", b"") == b'{"IsLoginLocked":false}'
+    assert sim.requests[1].body.replace(b" ", b"") == b'{"IsLoginLocked":false}'
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/identity/v2", "/identity/v2/"])
+def test_base_url_with_or_without_the_identity_v2_suffix_is_never_doubled(
+    sim: LoginRadiusSimulator, suffix: str
+) -> None:
+    sim.add_user("jane@example.com", "jane", uid=UID)
+    built = connector(sim, base_url=sim.url + suffix)
+    assert built.api == f"{sim.url}/identity/v2"
+    built.unlock(unlock_request(email="jane@example.com"))
+    assert [(seen.method, seen.path) for seen in sim.requests] == [("GET", ACCOUNT), ("PUT", f"{ACCOUNT}/{UID}")]
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.loginradius.com/identity",
+        "https://api.loginradius.com/identity/v2/manage",
+        "https://api.loginradius.com/v2",
+        "https://api.loginradius.com//identity/v2",
+        "https://api.loginradius.com/identity/v2/identity/v2",
+        "https://user:pass@api.loginradius.com",
+        "https://api.loginradius.com?apikey=x",
+    ],
+)
+def test_any_other_base_url_path_is_config_invalid(base_url: str) -> None:
+    with pytest.raises(PermanentError) as caught:
+        LoginRadiusConnector.from_secret(
+            {"vendor": "loginradius", "api_key": API_KEY, "api_secret": API_SECRET, "base_url": base_url}
+        )
+    assert caught.value.reason == "config_invalid"
+    assert "base_url" in caught.value.message
+    assert "pass" not in caught.value.message
 
 
 @pytest.mark.parametrize(
     ("status", "body", "kind", "reason"),
     [
-        (400, SEED_1079, PermanentError, "bad_request"),
-        (401, SEED_902, PermanentError, "bad_credentials"),
-        (401, SEED_901, PermanentError, "bad_credentials"),
-        (403, SEED_938, PermanentError, "user_not_found"),
-        (400, SEED_908, PermanentError, "bad_request"),
+        (400, BODY_1079, PermanentError, "bad_request"),
+        (401, BODY_902, PermanentError, "bad_credentials"),
+        (401, BODY_901, PermanentError, "bad_credentials"),
+        (403, BODY_938, PermanentError, "user_not_found"),
+        (400, BODY_908, PermanentError, "bad_request"),
         (
             403,
             {"ErrorCode": 991, "Message": "Account is blocked", "Description": "-"},
             PermanentError,
             "account_blocked",
         ),
-        (200, SEED_938, PermanentError, "user_not_found"),  # an error body is an error whatever the status
+        (200, BODY_938, PermanentError, "user_not_found"),  # an error body is an error whatever the status
         (
             400,
             {"ErrorCode": 950, "Message": "Unknown error", "Description": "try again"},
@@ -133,8 +195,8 @@ def test_documented_error_bodies_are_classified(
     assert len(sim.requests) == 1  # permanent answers and non-retryable statuses are sent once
 
 
-def test_simulator_answers_the_seed_bodies(sim: LoginRadiusSimulator) -> None:
-    """The simulator's own errors are the seed bodies (plus the documented extra fields)."""
+def test_simulator_answers_the_documented_bodies_and_statuses(sim: LoginRadiusSimulator) -> None:
+    """The simulator's own errors are the documented bodies, with the statuses of Customer Identity API Codes."""
     import requests
 
     sim.add_user("jane@example.com", "jane", uid=UID)
@@ -150,8 +212,10 @@ def test_simulator_answers_the_seed_bodies(sim: LoginRadiusSimulator) -> None:
         requests.put(
             f"{url}/{UID}", data=b"{not json", headers={**good, "Content-Type": "application/json"}, timeout=5
         ),
+        requests.get(f"{url}/not-a-known-uid", headers=good, timeout=5),
     ]
-    expected = [(403, SEED_938), (401, SEED_902), (401, SEED_901), (400, SEED_908), (400, SEED_1079)]
+    # 938 403, 902 401, 901 403, 908 403, 1079 400: the "HTTP Code" column of Customer Identity API Codes.
+    expected = [(403, BODY_938), (401, BODY_902), (403, BODY_901), (403, BODY_908), (400, BODY_1079), (403, BODY_938)]
     for answer, (status, body) in zip(answers, expected, strict=True):
         assert answer.status_code == status
         assert {key: answer.json()[key] for key in ("ErrorCode", "Message", "Description")} == body

@@ -1,4 +1,11 @@
-"""Gigya connector against the Gigya simulator over real sockets."""
+"""Gigya connector against the Gigya simulator over real sockets.
+
+Codes: Response Codes and Errors REST (https://developers.gigya.com/display/GD/Response+Codes+and+Errors+REST),
+whose first three digits are the HTTP status a code stands for: 5xxxxx is server side, transient. The unlock
+(accounts.rba.unlock REST, https://developers.gigya.com/display/GD/accounts.rba.unlock+REST) goes through
+``steps.once("gigya.unlock", …)``; with ``read_lockout_state`` the account's ``isLockedOut`` is read first
+(accounts.getAccountInfo JS, https://developers.gigya.com/display/GD/accounts.getAccountInfo+JS).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +18,13 @@ import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp, budget
+from account_unlock.steps import Steps
 from account_unlock.vendors.gigya import GigyaConnector
 from local.simulators.gigya import GigyaSimulator
 from tests.fixtures import gigya
 from tests.fixtures.gigya import SECRET, UID, secret_for
 from tests.fixtures.gigya import request as unlock_request
+from tests.fixtures.steps import MemorySteps
 
 pytestmark = pytest.mark.integration
 
@@ -161,16 +170,33 @@ def test_rate_limit_code_then_success(sim):
     assert result.vendor_reference
 
 
+def test_rate_limit_code_until_attempts_run_out(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail_with_code(403048, times=10)
+
+    with pytest.raises(TransientError) as caught:
+        connector_for(sim).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "rate_limited"
+    assert "403048" in caught.value.message
+    assert caught.value.vendor_reference
+    assert len(sim.requests) == 3  # refused before processing: one attempt and two retries
+    assert sim.accounts[UID].locked is True
+
+
 @pytest.mark.parametrize(
     ("code", "reason"),
     [
-        (500001, "vendor_unavailable"),
-        (403048, "rate_limited"),
-        (409030, "vendor_unavailable"),
-        (504001, "vendor_unavailable"),
+        (500001, "vendor_unavailable"),  # General Server error
+        (500026, "vendor_unavailable"),  # another server-side code of the 500 family
+        (503001, "vendor_unavailable"),
+        (504001, "vendor_timeout"),  # Timeout
+        (504002, "vendor_timeout"),  # General timeout
+        (409030, "vendor_unavailable"),  # concurrent updates not allowed
     ],
 )
-def test_transient_codes_until_attempts_run_out(sim, code, reason):
+def test_server_side_codes_are_transient_and_never_resent_in_process(sim, code, reason):
+    """After a 5xxxxx the unlock may have happened: raised at once, for the retry of the request to re-read."""
     sim.add_account(UID, "jane@example.com")
     sim.fail_with_code(code, times=10)
 
@@ -180,13 +206,12 @@ def test_transient_codes_until_attempts_run_out(sim, code, reason):
     assert caught.value.reason == reason
     assert str(code) in caught.value.message
     assert caught.value.vendor_reference
-    assert len(sim.requests) == 3  # one attempt and two retries
-    assert sim.accounts[UID].locked is True
+    assert len(sim.requests) == 1
 
 
 def test_transient_code_retries_stop_at_the_time_budget(sim):
     sim.add_account(UID, "jane@example.com")
-    sim.fail_with_code(500001)
+    sim.fail_with_code(403048)
     connector = connector_for(sim)
     connector.code_backoff = 30
     budget.start(20)
@@ -327,7 +352,9 @@ def test_unauthorized_user_without_unknown_user_details_is_forbidden(sim):
         ({"user_key": "AK key"}, "user_key"),
         ({"api_key": ""}, "api_key"),
         ({"data_center": "xx9"}, "data_center"),
-        ({"data_center": None}, "data_center"),
+        ({"data_center": None}, "data_center"),  # no base_url either: one of the two is needed
+        ({"base_url": "https://accounts.eu1.gigya.com", "data_center": "xx9"}, "data_center"),
+        ({"read_lockout_state": "maybe"}, "read_lockout_state"),
         ({"client_secret": "s3cr3t value"}, "client_secret"),
     ],
 )
@@ -340,6 +367,17 @@ def test_malformed_connection_secret_names_the_field_not_the_value(changes, fiel
     assert "s3cr3t" not in caught.value.message
     assert SECRET not in caught.value.message
     assert "12345" not in caught.value.message
+
+
+def test_data_center_is_not_required_when_base_url_is_given():
+    secret = secret_for("https://accounts.eu1.gigya.com")
+    del secret["data_center"]
+
+    connector = GigyaConnector.from_secret(secret)
+
+    assert isinstance(connector, GigyaConnector)
+    assert connector.api == "https://accounts.eu1.gigya.com"
+    assert connector.config.data_center is None
 
 
 def test_missing_secret_is_config_invalid():
@@ -387,7 +425,8 @@ def test_secret_is_never_in_any_url(sim, eu):
 
 
 # HTTP-level faults -----------------------------------------------------------------------------
-def test_http_5xx_until_retries_run_out_is_transient(sim):
+def test_http_5xx_on_the_unlock_is_transient_and_not_resent(sim):
+    """The unlock is a write: after a 5xx it may have been applied, so VendorHttp does not resend it."""
     sim.add_account(UID, "jane@example.com")
     sim.fail(503, {"message": "unavailable"}, times=5)
     connector = connector_for(sim)
@@ -397,7 +436,20 @@ def test_http_5xx_until_retries_run_out_is_transient(sim):
         connector.unlock(unlock_request(id=UID))
 
     assert caught.value.reason == "vendor_unavailable"
-    assert len(sim.requests) == 2  # VendorHttp's attempts only: no second loop for HTTP statuses
+    assert len(sim.requests) == 1
+
+
+def test_http_5xx_on_the_lockout_read_is_retried_by_vendor_http_only(sim):
+    sim.add_account(UID, "jane@example.com")
+    sim.fail(503, {"message": "unavailable"}, times=5)
+    connector = connector_for(sim, read_lockout_state=True)
+    connector.http = VendorHttp("gigya", retries=1, backoff_factor=0)
+
+    with pytest.raises(TransientError) as caught:
+        connector.unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "vendor_unavailable"
+    assert [request.path for request in sim.requests] == ["/accounts.getAccountInfo"] * 2  # no second loop
 
 
 def test_http_429_with_retry_after_then_success(sim):
@@ -430,3 +482,115 @@ def test_unreachable_vendor_is_transient():
         connector.unlock(unlock_request(id=UID))
 
     assert caught.value.reason == "vendor_unavailable"
+
+
+# exactly once ------------------------------------------------------------------------------------
+def test_recorded_unlock_is_not_repeated_by_a_retry_of_the_request(sim):
+    """A later step of the request failed after the unlock: the retry gets the recorded write back."""
+    account = sim.add_account(UID, "jane@example.com")
+    steps = MemorySteps()
+    first = connector_for(sim).unlock(unlock_request(id=UID), steps)
+    account.locked = True  # even if locked again, the recorded unlock is not sent again
+
+    again = connector_for(sim).unlock(unlock_request(id=UID), steps)
+
+    assert len(sim.calls("POST", r"/accounts\.rba\.unlock$")) == 1
+    assert again.actions == first.actions == ["accounts.rba.unlock"]
+    assert again.vendor_reference == first.vendor_reference
+    assert set(steps.recorded) == {"gigya.unlock"}
+
+
+def test_with_the_lockout_read_a_not_locked_account_gets_no_unlock(sim):
+    account = sim.add_account(UID, "jane@example.com", locked=False)
+
+    result = connector_for(sim, read_lockout_state=True).unlock(unlock_request(id=UID), Steps())
+
+    assert [request.path for request in sim.requests] == ["/accounts.getAccountInfo"]
+    assert result.actions == []
+    assert result.already_unlocked
+    assert result.vendor_reference  # the callId of the read
+    assert account.locked is False
+
+
+def test_with_the_lockout_read_an_unlock_whose_answer_was_lost_is_sent_once(sim):
+    """The unlock is applied but its answer never arrives: the retry reads isLockedOut false and stops."""
+    account = sim.add_account(UID, "jane@example.com")
+    connector = connector_for(sim, read_lockout_state=True)
+    connector.http = VendorHttp("gigya", retries=0, read_timeout=0.2)
+    sim.delay(1.0, path=r"/accounts\.rba\.unlock$")  # handled at once, answered too late
+    steps = MemorySteps()
+
+    with pytest.raises(TransientError):
+        connector.unlock(unlock_request(id=UID), steps)
+    assert account.locked is False  # Gigya did act
+    assert steps.recorded == {}
+
+    result = connector.unlock(unlock_request(id=UID), steps)
+
+    assert len(sim.calls("POST", r"/accounts\.rba\.unlock$")) == 1
+    assert len(sim.calls("POST", r"/accounts\.getAccountInfo$")) == 2
+    assert result.already_unlocked
+
+
+def test_without_the_lockout_read_a_lost_answer_is_followed_by_a_second_unlock(sim):
+    """Open point: without a readable lock state (the default, and every loginID / IP) the retry of an
+    unlock whose answer was lost sends it again; Gigya answers it with success."""
+    sim.add_account(UID, "jane@example.com")
+    connector = connector_for(sim)
+    connector.http = VendorHttp("gigya", retries=0, read_timeout=0.2)
+    sim.delay(1.0, path=r"/accounts\.rba\.unlock$")
+    steps = MemorySteps()
+
+    with pytest.raises(TransientError):
+        connector.unlock(unlock_request(id=UID), steps)
+    result = connector.unlock(unlock_request(id=UID), steps)
+
+    assert len(sim.calls("POST", r"/accounts\.rba\.unlock$")) == 2
+    assert result.actions == ["accounts.rba.unlock"]
+
+
+def test_lockout_read_without_the_permission_is_forbidden_and_unlocks_nothing(sim):
+    account = sim.add_account(UID, "jane@example.com")
+    sim.denied_methods.add("accounts.getAccountInfo")
+
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim, read_lockout_state=True).unlock(unlock_request(id=UID))
+
+    assert caught.value.reason == "forbidden"
+    assert "403007" in caught.value.message
+    assert sim.calls("POST", r"/accounts\.rba\.unlock$") == []
+    assert account.locked is True
+
+
+def test_lockout_read_of_an_unknown_uid_is_user_not_found(sim):
+    with pytest.raises(PermanentError) as caught:
+        connector_for(sim, read_lockout_state=True).unlock(unlock_request(id="no-such-uid"))
+
+    assert caught.value.reason == "user_not_found"
+    assert [request.path for request in sim.requests] == ["/accounts.getAccountInfo"]
+
+
+def test_lockout_read_answer_without_is_locked_out_still_unlocks(sim):
+    """Fail safe: only an explicit isLockedOut false skips the unlock."""
+    account = sim.add_account(UID, "jane@example.com")
+    sim.fail(200, gigya_body(0) | {"UID": UID}, path=r"/accounts\.getAccountInfo$")
+
+    result = connector_for(sim, read_lockout_state=True).unlock(unlock_request(id=UID))
+
+    assert result.actions == ["accounts.rba.unlock"]
+    assert account.locked is False
+
+
+def test_wrong_data_center_on_the_read_sends_the_unlock_to_the_right_one(sim, eu):
+    sim.wrong_data_center = True
+    sim.data_center = "eu1"
+    account = eu.add_account(UID, "jane@example.com")
+    connector = connector_for(sim, read_lockout_state=True)
+    connector.api_root_for = lambda domain: eu.url
+
+    result = connector.unlock(unlock_request(id=UID))
+
+    assert [request.path for request in sim.requests] == ["/accounts.getAccountInfo"]
+    assert [request.path for request in eu.requests] == ["/accounts.getAccountInfo", "/accounts.rba.unlock"]
+    assert account.locked is False
+    assert "eu1.gigya.com" in result.message

@@ -1,8 +1,9 @@
 """Identity-event webhooks (LoginRadius, Gigya, PingOne subscriptions) → bus → unlock → simulator.
 
-Requests are built the way each sender builds them (local/story_identity_events.py) and go through
-the API handler over the local stack. The three kinds are put into ``SOURCE_KINDS`` by a fixture
-until sources/__init__.py registers them.
+Requests are built the way each sender builds them (local/story_identity_events.py, local/signing.py)
+and go through the API handler over the local stack. The three kinds are put into ``SOURCE_KINDS``
+by a fixture until sources/__init__.py registers them. Gigya signs with the Gigya simulator's site
+key, which the webhook fetches from the simulator's ``accounts.getJWTPublicKey``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from account_unlock.sources import SOURCE_KINDS
+from account_unlock.sources.gigya_keys import REFETCH_INTERVAL_SECONDS, SITE_KEYS
 from account_unlock.sources.gigya_webhook import GigyaWebhook
 from account_unlock.sources.loginradius_webhook import REPLAY_WINDOW_SECONDS, LoginRadiusWebhook
 from account_unlock.sources.pingone_subscription import MAX_EVENTS, PingOneSubscription
 from account_unlock.webhook import handle_webhook
-from local.samples import GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
-from local.signing import encode
+from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
+from local.signing import encode, gigya_webhook_headers, gigya_webhook_jwt
+from local.simulators.gigya import new_site_key
 from local.story_identity_events import (
     GIGYA_SOURCE,
     GIGYA_WEBHOOK_SECRET,
@@ -46,10 +49,32 @@ pytestmark = pytest.mark.integration
 # Sources with the same senders' secrets but nothing opted in (no "resolved_statuses").
 DEFAULT_SOURCES = {
     "loginradius-webhook": ("loginradius-no-opt-in", LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_CONNECTION),
-    "gigya-webhook": ("gigya-no-opt-in", GIGYA_WEBHOOK_SECRET, GIGYA_CONNECTION),
     "pingone-subscription": ("pingone-no-opt-in", PINGONE_SUBSCRIPTION_SECRET, PINGONE_CONNECTION),
 }
 ROTATED_GIGYA_SECRET = base64.b64encode(b"the-next-gigya-secret-24b").decode()
+GIGYA_LEGACY_SOURCE = "gigya-legacy-hmac"
+
+
+class Clock:
+    """The key cache's monotonic clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def gigya_source(env, unlock_events: list[str] | None, **changes) -> dict:
+    """A ``gigya-webhook`` source verifying JWTs with the Gigya simulator's site keys."""
+    value = {
+        "kind": "gigya-webhook",
+        "api_key": GIGYA_API_KEY,
+        "base_url": env.gigya.url,
+        "connections": [GIGYA_CONNECTION],
+        "default_connection": GIGYA_CONNECTION,
+    }
+    return value | ({"resolved_statuses": unlock_events} if unlock_events is not None else {}) | changes
 
 
 @pytest.fixture(autouse=True)
@@ -59,13 +84,18 @@ def identity_sources(env, monkeypatch):
     configure_sources(env)
     for kind, (name, secret, connection) in DEFAULT_SOURCES.items():
         env.put_secret("source", name, source_secret(kind, secret, connection, None))
+    env.put_secret("source", GIGYA_SOURCE, gigya_source(env, ["accountUpdated"]))
+    env.put_secret("source", "gigya-no-opt-in", gigya_source(env, None))
     env.put_secret(
         "source",
-        "gigya-rotating",
+        GIGYA_LEGACY_SOURCE,
         source_secret("gigya-webhook", GIGYA_WEBHOOK_SECRET, GIGYA_CONNECTION, ["accountUpdated"])
-        | {"secrets": [GIGYA_WEBHOOK_SECRET, ROTATED_GIGYA_SECRET]},
+        | {"signature": "hmac-sha1", "secrets": [GIGYA_WEBHOOK_SECRET, ROTATED_GIGYA_SECRET]},
     )
-    return env
+    SITE_KEYS.clear()
+    monkeypatch.setattr(SITE_KEYS, "clock", Clock())
+    yield env
+    SITE_KEYS.clear()
 
 
 def post(env, source: str, raw: bytes, headers: dict[str, str]) -> tuple[int, dict]:
@@ -188,10 +218,18 @@ def gigya_users(env):
     )
 
 
+def gigya_signed(raw: bytes, **signing) -> dict[str, str]:
+    return gigya_webhook_headers(raw, GIGYA_API_KEY, **signing)
+
+
+def key_requests(env) -> int:
+    return len(env.gigya.calls("GET", r"/accounts\.getJWTPublicKey$"))
+
+
 def test_gigya_genuine_notification_is_ignored_without_opt_in(env, gigya_users):
     bob, cho = gigya_users
     raw = encode(gigya_notification([("accountUpdated", bob.uid), ("accountLoggedIn", cho.uid)]))
-    status, body = post(env, "gigya-no-opt-in", raw, gigya_headers(raw))
+    status, body = post(env, "gigya-no-opt-in", raw, gigya_signed(raw))
 
     assert (status, body["status"]) == (200, "ignored")
     assert len(body["reasons"]) == 2
@@ -204,7 +242,7 @@ def test_gigya_opted_in_event_unlocks_while_others_in_the_batch_are_ignored(env,
     bob, cho = gigya_users
     payload = gigya_notification([("accountLoggedIn", cho.uid), ("accountUpdated", bob.uid)])
     raw = encode(payload)
-    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_signed(raw))
 
     assert status == 202
     assert len(body["request_ids"]) == 1
@@ -228,7 +266,7 @@ def test_gigya_bad_event_is_skipped_and_the_rest_of_the_batch_proceeds(env, gigy
     payload = gigya_notification([("accountUpdated", bob.uid), ("accountUpdated", "x")])
     del payload["events"][1]["data"]
     raw = encode(payload)
-    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_signed(raw))
 
     assert status == 202
     assert body["ignored"] == [
@@ -238,50 +276,75 @@ def test_gigya_bad_event_is_skipped_and_the_rest_of_the_batch_proceeds(env, gigy
     assert event["detail"]["user"] == {"id": bob.uid}
 
 
-def test_gigya_resent_notification_unlocks_once(env, gigya_users):
+def test_gigya_notification_resent_with_a_new_token_unlocks_once_and_keys_are_fetched_once(env, gigya_users):
     bob, _ = gigya_users
     raw = encode(gigya_notification([("accountUpdated", bob.uid)]))
-    first = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
-    second = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    first = post(env, GIGYA_SOURCE, raw, gigya_signed(raw, issued_at=int(time.time()) - 30))
+    second = post(env, GIGYA_SOURCE, raw, gigya_signed(raw))
 
     assert first == second
+    assert first[0] == 202
     assert len(outcomes(env)) == 1
     assert len(env.gigya.calls("POST", "/accounts.rba.unlock")) == 1
+    assert key_requests(env) == 1
 
 
-def test_gigya_rotated_secret_verifies(env, gigya_users):
+def test_gigya_legacy_hmac_source_still_works_when_opted_in(env, gigya_users):
     bob, _ = gigya_users
     raw = encode(gigya_notification([("accountUpdated", bob.uid)]))
-    status, _ = post(env, "gigya-rotating", raw, gigya_headers(raw, ROTATED_GIGYA_SECRET))
+    status, _ = post(env, GIGYA_LEGACY_SOURCE, raw, gigya_headers(raw, ROTATED_GIGYA_SECRET))
     assert status == 202
     outcomes(env)
     assert not bob.locked
+    assert key_requests(env) == 0
+
+
+def test_gigya_legacy_hmac_signature_is_refused_by_a_default_source(env, gigya_users):
+    _, cho = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", cho.uid)]))
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    assert (status, body) == (401, {"error": "missing header x-gigya-sig-jwt"})
+    assert_nothing_on_the_bus(env)
+    assert cho.locked
+
+
+def forged_token(case: str, raw: bytes) -> str:
+    """The X-Gigya-Sig-JWT of each forged or stale case; "tampered" and "unsigned" start from a genuine one."""
+    if case == "other key":
+        return gigya_webhook_jwt(raw, GIGYA_API_KEY, site_key=new_site_key("local-gigya-site-key-1"))
+    if case == "unknown kid":
+        return gigya_webhook_jwt(raw, GIGYA_API_KEY, site_key=new_site_key("not-published"))
+    if case == "expired":
+        return gigya_webhook_jwt(raw, GIGYA_API_KEY, issued_at=int(time.time()) - 3600)
+    if case == "other site":
+        return gigya_webhook_jwt(raw, "3_another-site")
+    genuine = gigya_webhook_jwt(raw, GIGYA_API_KEY)
+    if case == "alg none":
+        header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"local-gigya-site-key-1"}').rstrip(b"=").decode()
+        return f"{header}.{genuine.split('.')[1]}."
+    return genuine
 
 
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("tampered", "signature verification failed"),
-        ("other secret", "signature verification failed"),
-        ("unsigned", "missing header x-gigya-sig-hmac-sha1"),
-        ("stale", "timestamp is outside the tolerance"),
-        ("future", "timestamp is outside the tolerance"),
-        ("no timestamp", "timestamp is missing or not a time"),
+        ("tampered", "the body does not match x-gigya-sig-jwt"),
+        ("other key", "signature verification failed"),
+        ("unknown kid", "x-gigya-sig-jwt is signed with a key the site does not publish"),
+        ("unsigned", "missing header x-gigya-sig-jwt"),
+        ("expired", "x-gigya-sig-jwt has expired"),
+        ("other site", "x-gigya-sig-jwt was issued for another site"),
+        ("alg none", "x-gigya-sig-jwt must be signed with RS256"),
     ],
 )
 def test_gigya_forged_or_stale_notifications_are_401(env, gigya_users, case, message):
     bob, cho = gigya_users
-    moment = {"stale": time.time() - 310, "future": time.time() + 310}.get(case)
-    payload = gigya_notification([("accountUpdated", cho.uid)], moment=moment)
-    if case == "no timestamp":
-        del payload["timestamp"]
-    raw = encode(payload)
-    secret = base64.b64encode(b"a-guessed-secret").decode() if case == "other secret" else GIGYA_WEBHOOK_SECRET
-    headers = gigya_headers(raw, secret)
+    raw = encode(gigya_notification([("accountUpdated", cho.uid)]))
+    headers = {"Content-Type": "application/json", "X-Gigya-Sig-JWT": forged_token(case, raw)}
     if case == "tampered":
         raw = raw.replace(cho.uid.encode(), bob.uid.encode()[: len(cho.uid)].ljust(len(cho.uid), b"x"))
     if case == "unsigned":
-        del headers["X-Gigya-Sig-Hmac-Sha1"]
+        del headers["X-Gigya-Sig-JWT"]
 
     status, body = post(env, GIGYA_SOURCE, raw, headers)
 
@@ -289,11 +352,44 @@ def test_gigya_forged_or_stale_notifications_are_401(env, gigya_users, case, mes
     assert_nothing_on_the_bus(env)
     assert bob.locked
     assert cho.locked
+    failures = [r for r in env.stack.output.records() if "WebhookAuthFailures" in r]
+    assert failures[-1]["kind"] == "gigya-webhook"
+
+
+def test_gigya_unknown_kid_asks_gigya_once_per_interval(env, gigya_users):
+    _, cho = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", cho.uid)]))
+    for _ in range(3):
+        status, _ = post(env, GIGYA_SOURCE, raw, gigya_signed(raw, site_key=new_site_key("not-published")))
+        assert status == 401
+    assert key_requests(env) == 1
+    SITE_KEYS.clock.now += REFETCH_INTERVAL_SECONDS
+    post(env, GIGYA_SOURCE, raw, gigya_signed(raw, site_key=new_site_key("not-published")))
+    assert key_requests(env) == 2
+
+
+def test_gigya_keys_unavailable_is_503_with_retry_after_then_the_resend_unlocks(env, gigya_users):
+    bob, _ = gigya_users
+    raw = encode(gigya_notification([("accountUpdated", bob.uid)]))
+    env.gigya.fail(503, {"message": "Service Unavailable"}, path=r"/accounts\.getJWTPublicKey$", times=2)
+
+    status, headers, payload = env.stack.api_request("POST", f"/webhooks/{GIGYA_SOURCE}", gigya_signed(raw), raw)
+
+    assert status == 503
+    assert headers["Retry-After"] == "30"
+    assert json.loads(payload) == {"error": "temporarily unavailable, retry later"}
+    assert_nothing_on_the_bus(env)
+    assert bob.locked
+    SITE_KEYS.clock.now += REFETCH_INTERVAL_SECONDS
+    status, _ = post(env, GIGYA_SOURCE, raw, gigya_signed(raw))  # Gigya's re-send, signed anew
+    assert status == 202
+    outcomes(env)
+    assert not bob.locked
 
 
 def test_gigya_body_without_events_is_400(env):
     raw = encode({"nonce": str(uuid.uuid4()), "timestamp": int(time.time())})
-    status, body = post(env, GIGYA_SOURCE, raw, gigya_headers(raw))
+    status, body = post(env, GIGYA_SOURCE, raw, gigya_signed(raw))
     assert (status, body) == (400, {"error": "missing field events (a list)"})
     assert_nothing_on_the_bus(env)
 
@@ -405,7 +501,7 @@ def test_pingone_body_that_is_not_an_array_is_400(env):
 # every kind: arbitrary input never 5xx and never publishes -----------------------------------------
 SIGNERS = {
     "loginradius-no-opt-in": lambda raw: loginradius_headers(raw),
-    "gigya-no-opt-in": lambda raw: gigya_headers(raw),
+    "gigya-no-opt-in": lambda raw: gigya_signed(raw),
     "pingone-no-opt-in": lambda raw: pingone_headers(),
 }
 JSON = st.recursive(
@@ -445,7 +541,9 @@ JSON = st.recursive(
     body=st.one_of(st.binary(max_size=300), JSON.map(lambda value: json.dumps(value).encode())),
     sign=st.booleans(),
     headers=st.dictionaries(
-        st.sampled_from(["signature", "x-gigya-sig-hmac-sha1", "authorization", "x"]), st.text(max_size=40), max_size=3
+        st.sampled_from(["signature", "x-gigya-sig-jwt", "x-gigya-sig-hmac-sha1", "authorization", "x"]),
+        st.text(max_size=40),
+        max_size=3,
     ),
 )
 def test_arbitrary_requests_never_5xx_and_never_publish(env, source, body, sign, headers):

@@ -1,4 +1,10 @@
-"""LoginRadius connector against the LoginRadius simulator over real sockets."""
+"""LoginRadius connector against the LoginRadius simulator over real sockets.
+
+The unlock reads ``IsLoginLocked`` first (Account Profiles by Email / by UID,
+https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-uid/) and sends the
+Account Update (https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-update/) through
+``steps.once("loginradius.unlock", …)``: at most once across every retry of the request.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,11 @@ import pytest
 
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.http import VendorHttp
+from account_unlock.steps import Steps
 from account_unlock.vendors.loginradius import LoginRadiusConnector
 from local.simulators.loginradius import LoginRadiusSimulator, error_body
 from tests.fixtures.loginradius import ACCOUNT, API_KEY, API_SECRET, UID, connector, request
+from tests.fixtures.steps import MemorySteps
 
 pytestmark = pytest.mark.integration
 
@@ -59,18 +67,69 @@ def test_login_id_is_email_when_it_has_an_at_sign(sim: LoginRadiusSimulator, log
     assert sim.requests[0].query == {query: [login_id]}
 
 
-def test_unlock_by_uid_needs_no_lookup(sim: LoginRadiusSimulator) -> None:
+def test_unlock_by_uid_reads_the_profile_by_uid_first(sim: LoginRadiusSimulator) -> None:
     user = sim.add_user("jane@example.com", "jane", uid=UID)
     result = connector(sim).unlock(request(id=UID))
     assert user.locked is False
     assert result.vendor_reference == UID
-    assert [(r.method, r.path) for r in sim.requests] == [("PUT", f"{ACCOUNT}/{UID}")]
+    assert [(r.method, r.path) for r in sim.requests] == [("GET", f"{ACCOUNT}/{UID}"), ("PUT", f"{ACCOUNT}/{UID}")]
 
 
-def test_unlocking_an_unlocked_account_is_harmless(sim: LoginRadiusSimulator) -> None:
+@pytest.mark.parametrize("user_ref", [{"id": UID}, {"email": "jane@example.com"}, {"username": "jane"}])
+def test_a_user_who_is_not_locked_gets_no_write_and_no_actions(
+    sim: LoginRadiusSimulator, user_ref: dict[str, str]
+) -> None:
     user = sim.add_user("jane@example.com", "jane", uid=UID, locked=False)
-    connector(sim).unlock(request(id=UID))
+    result = connector(sim).unlock(request(**user_ref), Steps())
     assert user.locked is False
+    assert sim.calls("PUT") == []
+    assert result.actions == []
+    assert result.already_unlocked
+    assert result.vendor_reference == UID
+    assert "already unlocked" in result.message
+
+
+# exactly once ------------------------------------------------------------------------------------
+def test_write_then_lost_answer_retried_with_the_same_steps_writes_once(sim: LoginRadiusSimulator) -> None:
+    """The update is applied but its answer never arrives (read timeout): the retry reads the state."""
+    user = sim.add_user("jane@example.com", "jane", uid=UID)
+    built = connector(sim)
+    built.http = VendorHttp("loginradius", retries=0, read_timeout=0.2)
+    sim.delay(1.0, path=f"{ACCOUNT}/{UID}$", method="PUT")  # handled at once, answered too late
+    steps = MemorySteps()
+
+    with pytest.raises(TransientError):
+        built.unlock(request(email="jane@example.com"), steps)
+    assert user.locked is False  # LoginRadius did act
+    assert steps.recorded == {}  # nothing recorded: the write did not finish
+
+    result = built.unlock(request(email="jane@example.com"), steps)
+
+    assert len(sim.calls("PUT", f"{ACCOUNT}/{UID}$")) == 1
+    assert len(sim.calls("GET", f"{ACCOUNT}$")) == 2
+    assert result.already_unlocked
+
+
+def test_recorded_write_is_not_repeated_by_a_retry_of_the_request(sim: LoginRadiusSimulator) -> None:
+    """A later step of the request failed after the update: the retry gets the recorded write back."""
+    user = sim.add_user("jane@example.com", "jane", uid=UID)
+    steps = MemorySteps()
+    first = connector(sim).unlock(request(id=UID), steps)
+    user.locked = True  # even if the user were locked again, the recorded write is not sent again
+
+    again = connector(sim).unlock(request(id=UID), steps)
+
+    assert len(sim.calls("PUT")) == 1
+    assert again.actions == first.actions == ["account.update:IsLoginLocked=false"]
+    assert set(steps.recorded) == {"loginradius.unlock"}
+
+
+def test_transient_failure_of_the_read_sends_no_write(sim: LoginRadiusSimulator) -> None:
+    sim.add_user("jane@example.com", "jane", uid=UID)
+    sim.fail(503, {"Message": "busy"}, method="GET", times=10)
+    with pytest.raises(TransientError):
+        fast(connector(sim)).unlock(request(id=UID), MemorySteps())
+    assert sim.calls("PUT") == []
 
 
 # Block-type lockouts ----------------------------------------------------------------------------
@@ -103,7 +162,7 @@ def test_lift_block_on_an_active_account_changes_nothing_else(sim: LoginRadiusSi
 # not confirmed ------------------------------------------------------------------------------------
 def test_profile_still_locked_after_update_is_not_confirmed(sim: LoginRadiusSimulator) -> None:
     user = sim.add_user("jane@example.com", "jane", uid=UID)
-    sim.fail(200, {**user.profile(), "IsLoginLocked": True}, path=f"{ACCOUNT}/")
+    sim.fail(200, {**user.profile(), "IsLoginLocked": True}, path=f"{ACCOUNT}/", method="PUT")
     with pytest.raises(PermanentError) as caught:
         connector(sim).unlock(request(id=UID))
     assert caught.value.reason == "unlock_not_confirmed"
@@ -112,7 +171,7 @@ def test_profile_still_locked_after_update_is_not_confirmed(sim: LoginRadiusSimu
 
 def test_profile_still_inactive_after_lifting_is_not_confirmed(sim: LoginRadiusSimulator) -> None:
     user = sim.add_user("jane@example.com", "jane", uid=UID)
-    sim.fail(200, {**user.profile(), "IsLoginLocked": False, "IsActive": False}, path=f"{ACCOUNT}/")
+    sim.fail(200, {**user.profile(), "IsLoginLocked": False, "IsActive": False}, path=f"{ACCOUNT}/", method="PUT")
     with pytest.raises(PermanentError) as caught:
         connector(sim, lift_block=True).unlock(request(id=UID))
     assert caught.value.reason == "unlock_not_confirmed"
@@ -133,8 +192,8 @@ def test_unknown_uid_is_permanent_and_not_retried(sim: LoginRadiusSimulator) -> 
         connector(sim).unlock(request(id=UID))
     assert caught.value.reason == "user_not_found"
     assert caught.value.vendor_reference == UID
-    assert len(sim.calls("PUT")) == 1
-    assert sim.calls("GET") == []
+    assert len(sim.calls("GET", f"{ACCOUNT}/{UID}$")) == 1
+    assert sim.calls("PUT") == []
 
 
 def test_lookup_answering_http_404_is_user_not_found(sim: LoginRadiusSimulator) -> None:
@@ -278,7 +337,7 @@ def test_insecure_base_url_is_rejected(base_url: str) -> None:
 def test_default_base_url_is_loginradius() -> None:
     built = LoginRadiusConnector.from_secret({"vendor": "loginradius", "api_key": API_KEY, "api_secret": API_SECRET})
     assert isinstance(built, LoginRadiusConnector)
-    assert built.api == "https://api.loginradius.com"
+    assert built.api == "https://api.loginradius.com/identity/v2"
     assert built.config.lift_block is False
 
 
@@ -311,12 +370,12 @@ def test_malformed_fields_are_config_invalid_without_values(fields: dict[str, st
 
 
 def test_api_secret_never_in_any_url(sim: LoginRadiusSimulator) -> None:
-    sim.add_user("jane@example.com", "jane", uid=UID)
+    user = sim.add_user("jane@example.com", "jane", uid=UID)
     built = connector(sim, lift_block=True)
-    built.unlock(request(email="jane@example.com"))
-    built.unlock(request(username="jane"))
-    built.unlock(request(id=UID))
-    assert len(sim.requests) == 5
+    for user_ref in ({"email": "jane@example.com"}, {"username": "jane"}, {"id": UID}):
+        user.locked = True
+        built.unlock(request(**user_ref))
+    assert len(sim.requests) == 6
     for seen in sim.requests:
         assert seen.header("x-loginradius-apisecret") == API_SECRET
         assert API_SECRET not in seen.path

@@ -28,7 +28,14 @@ CONNECTION = "lr-self-service"
 NO_PASSWORD_CONNECTION = "lr-self-service-token-only"
 PORTAL = "https://portal.example.com"  # PortalOrigins default of template.yaml
 ROUTE = "/self-service/{}/unlock"
-CAPTCHA = {"g-recaptcha-response": "03AGdBq24-captcha-answer"}
+
+
+def captcha() -> dict[str, str]:
+    """A fresh reCAPTCHA answer: a provider verifies each answer once, and so does the simulator
+    (Google reCAPTCHA, Verifying the user's response, https://developers.google.com/recaptcha/docs/verify)."""
+    return {"g-recaptcha-response": f"03AGdBq24-{uuid.uuid4().hex}"}
+
+
 # Every secret value the module's requests carried; the last test asserts none leaked.
 USED: set[str] = set()
 OUTPUT_START: list[int] = []
@@ -117,7 +124,8 @@ def audit_items(env, request_id: str) -> list[dict[str, Any]]:
 def test_valid_token_and_password_unlocks(env):
     user, token, password = locked_user(env)
 
-    status, headers, body = unlock(env, token, {"password": password, **CAPTCHA})
+    answer = captcha()
+    status, headers, body = unlock(env, token, {"password": password, **answer})
 
     assert status == 200
     assert body["status"] == "unlocked"
@@ -134,15 +142,17 @@ def test_valid_token_and_password_unlocks(env):
         assert call.header("authorization") == f"Bearer {token}"
         assert call.header("x-preventwebhook") == "true"  # the connection says prevent_webhook
         assert call.query == {"apikey": [LOGINRADIUS_API_KEY]}
-    assert reauth.json() == {"password": password, **CAPTCHA}
-    assert unlocked.json() == CAPTCHA
+    # The captcha answer goes to the token unlock only, the call whose body lifts the lockout with it
+    # (Auth Unlock Account by Access Token); the re-authentication gets the password only.
+    assert reauth.json() == {"password": password}
+    assert unlocked.json() == answer
 
 
 def test_outcome_is_audited_and_measured(env):
     _, token, password = locked_user(env)
     ip = fresh_ip()
-    _, _, body = unlock(env, token, {"password": password, **CAPTCHA}, ip=ip)
-    _, _, failed = unlock(env, token, {"password": "wrong-" + password, **CAPTCHA}, ip=ip)
+    _, _, body = unlock(env, token, {"password": password, **captcha()}, ip=ip)
+    _, _, failed = unlock(env, token, {"password": "wrong-" + password, **captcha()}, ip=ip)
 
     [item] = audit_items(env, body["request_id"])
     assert item["status"]["S"] == "unlocked"
@@ -172,7 +182,7 @@ def test_outcome_is_audited_and_measured(env):
 def test_wrong_password_is_401_and_unlocks_nothing(env):
     user, token, password = locked_user(env)
 
-    status, _, body = unlock(env, token, {"password": "not-" + password, **CAPTCHA})
+    status, _, body = unlock(env, token, {"password": "not-" + password, **captcha()})
 
     assert (status, body["error"]) == (401, "invalid_password")
     assert vendor_calls(env) == ["password"]  # re-verify only: the unlock is never called
@@ -183,7 +193,7 @@ def test_expired_token_is_401_sign_in_again(env):
     user, _, password = locked_user(env)
     expired = env.loginradius.issue_token(user.uid, expired=True)
 
-    status, headers, body = unlock(env, expired, {"password": password, **CAPTCHA})
+    status, headers, body = unlock(env, expired, {"password": password, **captcha()})
 
     assert (status, body["error"]) == (401, "invalid_token")
     assert headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
@@ -192,7 +202,7 @@ def test_expired_token_is_401_sign_in_again(env):
 
 def test_unknown_token_is_401(env):
     user, _, password = locked_user(env)
-    status, _, body = unlock(env, str(uuid.uuid4()), {"password": password, **CAPTCHA})
+    status, _, body = unlock(env, str(uuid.uuid4()), {"password": password, **captcha()})
     assert (status, body["error"]) == (401, "invalid_token")
     assert user.locked is True
 
@@ -203,8 +213,8 @@ def test_user_that_does_not_exist_gets_the_same_answer_as_an_invalid_token(env):
     env.loginradius.tokens[expired_token] = (env.loginradius.tokens[expired_token][0], True)
     del env.loginradius.users[user.uid]  # the token outlived its account: LoginRadius answers 938
 
-    gone = unlock(env, token, {"password": password, **CAPTCHA})
-    expired = unlock(env, expired_token, {"password": password, **CAPTCHA})
+    gone = unlock(env, token, {"password": password, **captcha()})
+    expired = unlock(env, expired_token, {"password": password, **captcha()})
 
     assert env.loginradius.requests[0].status == 403  # 938 from the simulator
     assert gone[0] == expired[0] == 401
@@ -222,7 +232,7 @@ def test_block_and_suspend_are_409_contact_the_helpdesk(env, lockout):
     if lockout == "suspended":
         env.loginradius.lock_account(user.uid, "suspend")
 
-    status, _, body = unlock(env, token, {"password": password, **CAPTCHA})
+    status, _, body = unlock(env, token, {"password": password, **captcha()})
 
     assert (status, body["error"]) == (409, "contact_helpdesk")
     assert "helpdesk" in body["message"].lower()
@@ -242,6 +252,19 @@ def test_captcha_lockout_needs_the_captcha_answer(env):
     assert user.locked is True
 
 
+def test_a_captcha_answer_used_once_cannot_unlock_again(env):
+    user, token, password = locked_user(env)
+    answer = captcha()
+    assert unlock(env, token, {"password": password, **answer})[0] == 200
+    env.loginradius.lock_account(user.uid, "captcha")
+
+    status, _, body = unlock(env, token, {"password": password, **answer})  # the same answer, replayed
+
+    assert (status, body["error"]) == (403, "challenge_required")  # LoginRadius 982 "CAPTCHA is invalid"
+    assert env.loginradius.requests[-1].status == 403
+    assert user.locked is True
+
+
 def test_security_question_lockout_is_lifted_with_the_answer(env):
     user, token, password = locked_user(env)
     question, answer = uuid.uuid4().hex, f"Smith-{uuid.uuid4().hex[:6]}"
@@ -254,14 +277,14 @@ def test_security_question_lockout_is_lifted_with_the_answer(env):
     assert (wrong[0], wrong[2]["error"]) == (403, "challenge_required")
     assert right[0] == 200
     assert env.loginradius.requests[-1].json() == {"securityanswer": {question: answer}}
-    assert env.loginradius.requests[-2].json() == {"password": password, "SecurityAnswer": {question: answer}}
+    assert env.loginradius.requests[-2].json() == {"password": password}
     assert user.locked is False
 
 
 def test_connection_without_password_requirement_calls_the_unlock_only(env):
     user, token, _ = locked_user(env)
 
-    status, _, _ = unlock(env, token, CAPTCHA, connection=NO_PASSWORD_CONNECTION)
+    status, _, _ = unlock(env, token, captcha(), connection=NO_PASSWORD_CONNECTION)
 
     assert status == 200
     assert vendor_calls(env) == ["unlock"]
@@ -271,14 +294,14 @@ def test_connection_without_password_requirement_calls_the_unlock_only(env):
 
 def test_password_required_but_missing_is_400_without_vendor_call(env):
     user, token, _ = locked_user(env)
-    status, _, body = unlock(env, token, CAPTCHA)
+    status, _, body = unlock(env, token, captcha())
     assert (status, body["error"]) == (400, "password_required")
     assert env.loginradius.requests == []
     assert user.locked is True
 
 
 def test_missing_token_is_401_without_vendor_call(env):
-    status, headers, body = unlock(env, None, {"password": "whatever-1", **CAPTCHA})
+    status, headers, body = unlock(env, None, {"password": "whatever-1", **captcha()})
     assert (status, body["error"]) == (401, "missing_token")
     assert headers["WWW-Authenticate"] == "Bearer"
     assert env.loginradius.requests == []
@@ -316,7 +339,7 @@ def test_unknown_not_opted_in_and_other_vendor_connections_are_the_same_404(env,
 def test_flood_of_attempts_with_one_token_gets_429_and_never_reaches_the_vendor(env):
     user, token, password = locked_user(env)
 
-    answers = [unlock(env, token, {"password": f"guess-{n}", **CAPTCHA}) for n in range(7)]  # new IP each time
+    answers = [unlock(env, token, {"password": f"guess-{n}", **captcha()}) for n in range(7)]  # new IP each time
 
     assert [status for status, _, _ in answers] == [401] * 5 + [429] * 2
     _, headers, body = answers[-1]
@@ -324,7 +347,7 @@ def test_flood_of_attempts_with_one_token_gets_429_and_never_reaches_the_vendor(
     assert 1 <= int(headers["Retry-After"]) <= 900
     assert headers["Access-Control-Allow-Origin"] == PORTAL
     assert len(env.loginradius.requests) == 5
-    assert unlock(env, token, {"password": password, **CAPTCHA})[0] == 429  # even the right password
+    assert unlock(env, token, {"password": password, **captcha()})[0] == 429  # even the right password
     assert user.locked is True
 
 
@@ -333,7 +356,7 @@ def test_flood_from_one_address_with_new_tokens_gets_429(env, monkeypatch):
     ip = fresh_ip()
     users = [locked_user(env) for _ in range(4)]
 
-    answers = [unlock(env, token, {"password": "guess", **CAPTCHA}, ip=ip) for _, token, _ in users]
+    answers = [unlock(env, token, {"password": "guess", **captcha()}, ip=ip) for _, token, _ in users]
 
     assert [status for status, _, _ in answers] == [401, 401, 401, 429]
     assert len(env.loginradius.requests) == 3
@@ -341,7 +364,7 @@ def test_flood_from_one_address_with_new_tokens_gets_429(env, monkeypatch):
 
 def test_attempt_counters_are_keyed_by_token_hash_never_the_token(env):
     _, token, password = locked_user(env)
-    unlock(env, token, {"password": password, **CAPTCHA})
+    unlock(env, token, {"password": password, **captcha()})
     items = env.stack.client("dynamodb").scan(TableName=env.stack.names["SelfServiceAttemptsTable"])["Items"]
     dumped = json.dumps(items)
     assert token not in dumped
@@ -368,7 +391,7 @@ def test_cors_preflight_answers_only_the_portal_origins(env):
 
 def test_post_from_another_origin_is_refused_before_the_vendor(env):
     user, token, password = locked_user(env)
-    status, headers, body = unlock(env, token, {"password": password, **CAPTCHA}, origin="https://evil.example.com")
+    status, headers, body = unlock(env, token, {"password": password, **captcha()}, origin="https://evil.example.com")
     assert (status, body["error"]) == (403, "origin_not_allowed")
     assert "Access-Control-Allow-Origin" not in headers
     assert env.loginradius.requests == []
@@ -385,7 +408,7 @@ def test_vendor_rate_limit_or_outage_is_503_with_retry_after(env, status, body, 
     headers = {"Retry-After": retry_after} if status == 429 else {}
     env.loginradius.fail(status, body, headers=headers, path="/auth/account/", times=1)
 
-    answer_status, answer_headers, answer = unlock(env, token, {"password": password, **CAPTCHA})
+    answer_status, answer_headers, answer = unlock(env, token, {"password": password, **captcha()})
 
     assert (answer_status, answer["error"]) == (503, "unavailable")
     assert answer_headers["Retry-After"] == retry_after
@@ -406,13 +429,13 @@ def test_vendor_unreachable_is_503(env):
             "self_service_enabled": True,
         },
     )
-    status, headers, body = unlock(env, token, {"password": password, **CAPTCHA})
+    status, headers, body = unlock(env, token, {"password": password, **captcha()})
     assert (status, body["error"], headers["Retry-After"]) == (503, "unavailable", "30")
 
 
 def test_unexpected_error_is_a_plain_500_without_trace_or_secret(env, monkeypatch):
     _, token, password = locked_user(env)
-    unlock(env, token, {"password": password, **CAPTCHA})  # warm the connector cache
+    unlock(env, token, {"password": password, **captcha()})  # warm the connector cache
     connector = connections.connector_for(CONNECTION)
 
     def explode(*args: Any, **kwargs: Any) -> None:
@@ -421,7 +444,7 @@ def test_unexpected_error_is_a_plain_500_without_trace_or_secret(env, monkeypatc
     monkeypatch.setattr(connector, "verify_password", explode)
     before = len(env.stack.output.getvalue())
 
-    status, _, body = unlock(env, token, {"password": password, **CAPTCHA})
+    status, _, body = unlock(env, token, {"password": password, **captcha()})
 
     assert status == 500
     assert body == {"status": "not_unlocked", "error": "internal_error", "message": "internal error"}
@@ -447,13 +470,13 @@ def test_events_file_is_a_ready_api_gateway_event(env):
 def test_no_token_or_password_leaks_anywhere(env, captured_logs, capfd):
     # One more pass over every kind of answer, so that this test proves something on its own too.
     user, token, password = locked_user(env)
-    unlock(env, token, {"password": "wrong-" + password, **CAPTCHA})
+    unlock(env, token, {"password": "wrong-" + password, **captcha()})
     unlock(env, token, {"password": password})
     unlock(env, token, {"password": password, "SecurityAnswer": {"q1": "Answer-" + password}})
     unlock(env, token, b'{"password": "' + password.encode() + b'", "bogus": 1}')
-    unlock(env, token, {"password": password, **CAPTCHA})
+    unlock(env, token, {"password": password, **captcha()})
     for _ in range(6):
-        unlock(env, token, {"password": password, **CAPTCHA})
+        unlock(env, token, {"password": password, **captcha()})
     assert user.locked is False
     USED.add("Answer-" + password)
 

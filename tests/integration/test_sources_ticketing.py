@@ -136,8 +136,9 @@ def test_jira_tampered_delivery_is_401_and_unresolved_issue_is_ignored(env):
 
 # Jira Automation → SailPoint --------------------------------------------------------------------
 def test_jira_automation_with_its_token_unlocks_and_without_it_is_401(env):
-    account = env.sailpoint.add_account(f"{unique('auto')}@example.com")
-    body = encode(jira_automation_body(unique("HELP"), {"email": account.native_identity}))
+    name = unique("auto")
+    env.sailpoint.add_account(name, email=f"{name}@example.com")
+    body = encode(jira_automation_body(unique("HELP"), {"email": f"{name}@example.com"}))
     before = auth_failures(env, JIRA_AUTOMATION_SOURCE)
 
     status, _ = post(env, JIRA_AUTOMATION_SOURCE, body, jira_automation_headers("guessed-token"))

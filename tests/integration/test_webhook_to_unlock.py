@@ -26,7 +26,7 @@ def test_signed_webhook_unlocks_account_and_password(env):
     assert event["detail"]["request_id"] == body["request_id"]
     assert event["detail"]["vendor"] == "pingone"
     assert event["detail"]["vendor_reference"] == user.id
-    assert event["detail"]["actions"] == ["account.unlock", "password.unlock"]
+    assert event["detail"]["actions"] == ["password.unlock", "account.unlock"]
     assert event["detail"]["origin"]["ticket_id"] == ticket
     assert not user.account_locked
     assert not user.password_locked

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from account_unlock.http import budget
 from account_unlock.self_service import (
     ANSWERS,
     MAX_BODY_BYTES,
@@ -16,6 +18,7 @@ from account_unlock.self_service import (
     PortalRequest,
     Result,
     allowed_origins,
+    attempt,
     bearer_token,
     cors_config,
     handle_self_service,
@@ -24,8 +27,8 @@ from account_unlock.self_service import (
     respond,
     scrub,
 )
-from account_unlock.vendors.base import parse_config
-from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConfig
+from account_unlock.vendors.base import VendorResult, parse_config
+from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConfig, LoginRadiusConnector
 
 PASSWORD = "Hunter2-very-secret"
 TOKEN = "5e1c2d3a-4b5c-4d6e-8f70-a1b2c3d4e5f6"
@@ -258,3 +261,55 @@ def test_self_service_fields_are_parsed():
         False,
         True,
     )
+
+
+# which call gets which answer -------------------------------------------------------------------
+class RecordingConnector(LoginRadiusConnector):
+    """Records the two self-service calls instead of sending them."""
+
+    def __init__(self) -> None:
+        super().__init__(parse_config(LoginRadiusConfig, {"vendor": "loginradius", "api_key": "k", "api_secret": "s"}))
+        self.calls: list[tuple[str, object]] = []
+
+    def verify_password(self, token: SecretStr, password: SecretStr) -> None:
+        self.calls.append(("verify_password", password.get_secret_value()))
+
+    def unlock_with_token(self, token: SecretStr, answers: ChallengeAnswers) -> VendorResult:
+        self.calls.append(("unlock_with_token", (answers.captcha_fields(), answers.security_answers())))
+        return VendorResult(actions=["auth.account.unlock"])
+
+
+def test_the_password_goes_to_the_re_authentication_and_every_answer_to_the_unlock(monkeypatch):
+    """A captcha answer is verified once (Google reCAPTCHA, https://developers.google.com/recaptcha/docs/verify):
+    it goes to the token unlock, whose body lifts the lockout with it, never to the re-authentication."""
+    monkeypatch.setattr(budget, "deadline", math.inf)
+    connector = RecordingConnector()
+    raw = json.dumps(
+        {
+            "password": PASSWORD,
+            "SecurityAnswer": {"q1": "Smith"},
+            "g-recaptcha-response": "03AG",
+            "qq_captcha_ticket": "t",
+            "qq_captcha_randstr": "r",
+            "h-captcha-response": "P1",
+        }
+    ).encode()
+
+    result = attempt(connector, request(body=raw), SecretStr(TOKEN), [])
+
+    assert result.reason == "unlocked"
+    assert connector.calls == [
+        ("verify_password", PASSWORD),
+        (
+            "unlock_with_token",
+            (
+                {
+                    "g-recaptcha-response": "03AG",
+                    "qq_captcha_ticket": "t",
+                    "qq_captcha_randstr": "r",
+                    "h-captcha-response": "P1",
+                },
+                {"q1": "Smith"},
+            ),
+        ),
+    ]

@@ -12,6 +12,7 @@ class UnlockError(Exception):
     """An unlock that could not be completed."""
 
     retryable: bool = False
+    vendor_code: str | None = None  # the vendor's own error code, when a connector needs to tell codes apart
 
     def __init__(self, reason: str, message: str, *, vendor_reference: str | None = None) -> None:
         super().__init__(message)

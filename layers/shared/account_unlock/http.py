@@ -3,6 +3,11 @@
 - explicit connect/read timeouts on every request, no redirects (credentials never follow one);
 - urllib3 ``Retry`` with exponential backoff on 408/429/5xx and connection errors, honouring
   ``Retry-After`` up to ``max_retry_after`` seconds;
+- a vendor *write* (``write=True``) is retried in-process only when the vendor cannot have acted on
+  it: a 429 (or a 503 carrying ``Retry-After``: refused before processing) or a connection that was
+  never established. After another 5xx or a
+  read timeout the write may have happened, so it is raised as transient; the retry of the whole
+  request reads the vendor's state (and the recorded steps) before writing again;
 - a per-invocation time budget: no retry starts if its wait would overrun the Lambda's remaining
   time. What cannot be retried in time is raised as a ``TransientError`` so that Lambda's async
   retries, and after them the dead-letter queue, take over.
@@ -17,12 +22,13 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.exceptions import RetryError
-from urllib3.exceptions import MaxRetryError, ResponseError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+WRITE_RETRY_STATUSES = frozenset({429})
 USER_AGENT = "account-unlock/1.0"
 
 
@@ -46,6 +52,23 @@ class VendorRetry(Retry):
     """``Retry`` that gives up instead of waiting past ``max_retry_after`` or the time budget."""
 
     max_retry_after: float = 10.0
+
+    @classmethod
+    def policy(
+        cls, *, total: int, backoff_factor: float, max_retry_after: float, statuses: frozenset[int], read: int | None
+    ) -> VendorRetry:
+        retry = cls(
+            total=total,
+            read=read,
+            backoff_factor=backoff_factor,
+            backoff_max=8,
+            status_forcelist=statuses,
+            allowed_methods=None,  # every method; what a write may retry is limited by statuses and read
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        retry.max_retry_after = max_retry_after
+        return retry
 
     def new(self, **kw: Any) -> VendorRetry:
         retry = super().new(**kw)
@@ -78,34 +101,44 @@ class VendorHttp:
         self.vendor = vendor
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        retry = VendorRetry(
-            total=retries,
-            backoff_factor=backoff_factor,
-            backoff_max=8,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=None,  # unlocks are idempotent at every vendor: retry POST/PUT too
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        retry.max_retry_after = max_retry_after
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        policy = {"total": retries, "backoff_factor": backoff_factor, "max_retry_after": max_retry_after}
+        # Reads and token requests: every method is retried on the retryable statuses and errors.
+        self.session = retrying_session(VendorRetry.policy(**policy, statuses=RETRY_STATUSES, read=None))
+        # Writes: only a 429 and connection errors (no read retries: the request may have been processed).
+        self.write_session = retrying_session(VendorRetry.policy(**policy, statuses=WRITE_RETRY_STATUSES, read=0))
 
-    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Send one request under the policy; network failures become ``TransientError``."""
+    def request(self, method: str, url: str, *, write: bool = False, **kwargs: Any) -> requests.Response:
+        """Send one request under the policy; network failures become ``TransientError``.
+
+        ``write`` marks a request that changes the vendor's state (an unlock): see the module's docstring.
+        """
         remaining = budget.remaining()
         if remaining <= 0:
             raise TransientError("vendor_timeout", f"{self.vendor}: no time left for another call")
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
-            return self.session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+            session = self.write_session if write else self.session
+            return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
         except requests.Timeout:
             raise TransientError("vendor_timeout", f"{self.vendor} did not answer in time") from None
-        except (requests.ConnectionError, RetryError):
+        except (requests.ConnectionError, RetryError) as exc:
+            if answer_timed_out(exc):  # a write's read timeout, which its policy does not retry
+                raise TransientError("vendor_timeout", f"{self.vendor} did not answer in time") from None
             raise TransientError("vendor_unavailable", f"{self.vendor} could not be reached") from None
+
+
+def answer_timed_out(exc: requests.RequestException) -> bool:
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
+def retrying_session(retry: VendorRetry) -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 def retry_after(response: requests.Response) -> float | None:

@@ -6,9 +6,14 @@ and a JSON body with the password and the challenge answers, under LoginRadius's
     {"password": "...", "SecurityAnswer": {"<question id>": "..."}, "g-recaptcha-response": "...",
      "qq_captcha_ticket": "...", "qq_captcha_randstr": "...", "h-captcha-response": "..."}
 
-When the connection asks for it the password is re-verified first (seed 003); only then is the token
-unlock called with the challenge answers (seed 000). The answer is immediate JSON the portal can show
-(docs/self-service.md has the table). Every answer that passed the attempt limit is audited and
+When the connection asks for it the password is re-verified first, with the password only (LoginRadius
+Step-Up Authenticate by Password, https://www.loginradius.com/docs/api/v2/customer-identity-api/step-up-authentication/step-up-auth-by-password/);
+only then is the token unlock called with the challenge answers (Auth Unlock Account by Access Token,
+https://www.loginradius.com/docs/api/v2/customer-identity-api/authentication/auth-unlock-account-by-access-token/:
+its body carries the bot-protection and security answers that lift the lockout). Each answer goes to
+that one call only: a captcha answer can be verified once (Google reCAPTCHA, Verifying the user's
+response, https://developers.google.com/recaptcha/docs/verify). The answer is immediate JSON the portal
+can show (docs/self-service.md has the table). Every answer that passed the attempt limit is audited and
 measured like any other unlock, with origin system ``self-service``.
 
 Secrets: the access token, the password and the security answers live only in this request's memory,
@@ -196,7 +201,7 @@ def attempt(
     started = time.perf_counter()
     try:
         if body.password is not None:
-            connector.verify_password(token, body.password, answers)
+            connector.verify_password(token, body.password)  # the password only: the answers are the unlock's
         result = connector.unlock_with_token(token, answers)
     except UnlockError as exc:
         return Result(exc.reason, exc.message, retry_after=getattr(exc, "retry_after", None), transient=exc.retryable)

@@ -29,9 +29,10 @@ from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import record_outcome
+from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
+from account_unlock.steps import Steps
 from account_unlock.vendors.base import Connector, VendorResult
 
-BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user]"
 # Time kept back from the Lambda timeout to record the outcome after the last vendor call.
 BUDGET_MARGIN_SECONDS = 5.0
 
@@ -46,6 +47,7 @@ idempotency_config = IdempotencyConfig(
 def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Entry point of the unlock function for one EventBridge event."""
     idempotency_config.register_lambda_context(context)
+    step_config.register_lambda_context(context)
     metrics.add_metric(name="UnlockEventsReceived", unit=MetricUnit.Count, value=1)
     try:
         envelope = parse(event=event, model=EventBridgeModel)
@@ -65,16 +67,16 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
 
 @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)
 def unlock_once(request: dict[str, Any]) -> dict[str, Any]:
-    return finish(perform(UnlockRequest.model_validate(request)))
+    return finish(perform(UnlockRequest.model_validate(request), RecordedSteps(request)))
 
 
-def perform(request: UnlockRequest) -> UnlockOutcome:
+def perform(request: UnlockRequest, steps: Steps) -> UnlockOutcome:
     """Call the vendor; permanent errors become a failed outcome, transient ones propagate."""
     vendor = "unknown"
     try:
         connector = connector_for(request.connection)
         vendor = connector.vendor
-        result = timed_unlock(connector, request)
+        result = timed_unlock(connector, request, steps)
     except PermanentError as exc:
         return outcome(request, vendor, "failed", exc.reason, exc.message, exc.vendor_reference)
     except TransientError as exc:
@@ -82,13 +84,14 @@ def perform(request: UnlockRequest) -> UnlockOutcome:
         metrics.add_metric(name="VendorTransientFailures", unit=MetricUnit.Count, value=1)
         logger.warning("transient failure, left to retry", extra={"reason": exc.reason, "error": exc.message})
         raise
-    return outcome(request, vendor, "unlocked", "unlocked", result.message, result.vendor_reference, result.actions)
+    reason = "already_unlocked" if result.already_unlocked else "unlocked"
+    return outcome(request, vendor, "unlocked", reason, result.message, result.vendor_reference, result.actions)
 
 
-def timed_unlock(connector: Connector, request: UnlockRequest) -> VendorResult:
+def timed_unlock(connector: Connector, request: UnlockRequest, steps: Steps) -> VendorResult:
     started = time.perf_counter()
     try:
-        return connector.unlock(request)
+        return connector.unlock(request, steps)
     finally:
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="VendorLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)

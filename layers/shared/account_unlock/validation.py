@@ -44,3 +44,9 @@ def secure_base_url(url: str, field: str) -> str:
     if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
         return url.rstrip("/")
     raise PermanentError("config_invalid", f"connection field {field} must use https")
+
+
+def api_root(url: str, field: str, suffix: str) -> str:
+    """``secure_base_url`` ending in the vendor's API ``suffix`` (``/v1``) whether or not it was given."""
+    root = secure_base_url(url, field)
+    return root if root.endswith(suffix) else root + suffix

@@ -2,8 +2,8 @@
 
 Every client error is a 4xx with a short JSON error and changes nothing: no event is put on the bus
 unless the request is authentic, well-formed, resolved and allowed. Only a failure of AWS itself
-(Secrets Manager, DynamoDB, EventBridge) answers 503, so that the sender retries instead of losing
-the ticket.
+(Secrets Manager, DynamoDB, EventBridge), or of what verifies a sender (a vendor's signing keys),
+answers 503, so that the sender retries instead of losing the ticket.
 
 A delivery the sender retries (same delivery id) is accepted once: the answer is stored for
 ``DELIVERY_TTL_SECONDS`` (Powertools Idempotency) and returned again without a second event. The
@@ -87,6 +87,9 @@ def handle_webhook(
         count_auth_failure(source, kind.kind)
         logger.warning("webhook rejected", extra={"source": source, "why": str(exc)})
         return error(401, str(exc))
+    except TransientError as exc:  # what verifies the sender is out of reach (a vendor's signing keys)
+        logger.warning("webhook could not be verified now", extra={"source": source, "why": exc.message})
+        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
     try:
         requests, skipped = map_delivery(config, kind, delivery, delivery_id)
     except MappingError as exc:
@@ -122,17 +125,18 @@ def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
         if exc.reason != "unknown_source":
             logger.error("source secret is not usable", extra={"source": name, "error": exc.message})
         raise LookupError(name) from None
+    named = secret.get("kind")
+    kind = SOURCE_KINDS.get(named) if isinstance(named, str) else None
     try:
-        config = SourceConfig.model_validate(secret)
+        config = (kind.config_model if kind else SourceConfig).model_validate(secret)
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
         logger.error("source secret is invalid", extra={"source": name, "fields": fields})
         raise LookupError(name) from None
-    kind = SOURCE_KINDS.get(config.kind)
     if kind is None:
         logger.error("source kind is unknown", extra={"source": name, "kind": config.kind})
         raise LookupError(name)
-    return config, kind
+    return config, kind.bind(config)
 
 
 def map_delivery(

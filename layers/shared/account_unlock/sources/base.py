@@ -116,6 +116,11 @@ class SourceKind(ABC):
     batched: ClassVar[bool] = False
     accepted_status: ClassVar[int] = 202  # what the sender counts as delivered
     max_body_bytes: ClassVar[int] = 256 * 1024  # one EventBridge entry
+    config_model: ClassVar[type[SourceConfig]] = SourceConfig  # a kind with settings of its own extends it
+
+    def bind(self, config: SourceConfig) -> SourceKind:
+        """This kind set up for one source (``config`` is a ``config_model``); most kinds need no set-up."""
+        return self
 
     @abstractmethod
     def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:

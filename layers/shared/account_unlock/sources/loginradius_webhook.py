@@ -1,6 +1,7 @@
 """LoginRadius webhooks: ``signature`` header = uppercase hex HMAC-SHA256 of the raw body.
 
-Body ``{"HookName", "Time", "HookId", "Data"}`` (reference/webhooks.md, LoginRadius docs). The
+Body ``{"HookName", "Time", "HookId", "Data"}`` (LoginRadius, "Webhooks",
+https://www.loginradius.com/docs/integrations/webhook/overview). The
 signature is keyed with the secret LoginRadius signs with (its docs: the site's API secret), as
 UTF-8 bytes. ``Data`` carries the user's profile (``Uid``, ``Email`` list, ...).
 

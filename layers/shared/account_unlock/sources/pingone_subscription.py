@@ -6,7 +6,8 @@ secret, each of which is the header's whole value (``"Bearer 5f0c…"``).
 
 Each event is an audit activity: ``id``, ``recordedAt``, ``action.type`` (``USER.LOCKED``,
 ``PASSWORD.RECOVERY``, ...), ``resources[]`` (the user is the resource of type ``USER``), ``actors``,
-``result.status`` (reference/vendors.md; PingOne's Subscriptions and Audit Activities pages).
+``result.status`` (PingOne Platform APIs, "Subscriptions (webhooks)",
+https://developer.pingidentity.com/pingone-api/platform/subscriptions-webhooks.html, and "Audit Activities").
 
 Decisions (docs/sources/pingone-subscription.md):
 - PingOne re-sends a delivery until it gets a 200 and sends nothing newer meanwhile, so refusing a

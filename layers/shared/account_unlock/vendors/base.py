@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from account_unlock.errors import PermanentError
 from account_unlock.http import VendorHttp
 from account_unlock.models import UnlockRequest
+from account_unlock.steps import Steps
+
+UNRECORDED = Steps()  # the writes of a one-off call (a test of one request, the benchmark) are not recorded
 
 
 class ConnectionConfig(BaseModel):
@@ -24,11 +27,18 @@ class ConnectionConfig(BaseModel):
 
 @dataclass
 class VendorResult:
-    """What the vendor did: a reference to quote in the ticket and the operations performed."""
+    """What the vendor did: a reference to quote in the ticket and the writes performed.
+
+    No ``actions`` means the vendor's state showed the user was not locked: nothing was written.
+    """
 
     vendor_reference: str | None = None
     actions: list[str] = field(default_factory=list)
     message: str = "account unlocked"
+
+    @property
+    def already_unlocked(self) -> bool:
+        return not self.actions
 
 
 class Connector(ABC):
@@ -46,8 +56,12 @@ class Connector(ABC):
         return cls(parse_config(cls.config_model, secret))
 
     @abstractmethod
-    def unlock(self, request: UnlockRequest) -> VendorResult:
-        """Unlock ``request.user``; raise ``PermanentError`` or ``TransientError`` when it cannot."""
+    def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
+        """Unlock ``request.user``; raise ``PermanentError`` or ``TransientError`` when it cannot.
+
+        Every vendor write goes through ``steps.once`` and reads the vendor's state first, so no
+        retry of the request repeats a write that already succeeded.
+        """
 
 
 def parse_config(model: type[ConnectionConfig], secret: Mapping[str, Any]) -> Any:

@@ -1,17 +1,42 @@
-"""LoginRadius: helpdesk (server-side) unlock through the Account Update API.
+"""LoginRadius: helpdesk (server-side) unlock through the Account API, exactly once.
 
-reference/vendors.md: the UID is found with ``GET /identity/v2/manage/account?email=…`` (or
-``userName=…``), then ``PUT /identity/v2/manage/account/{uid}`` with ``{"IsLoginLocked": false}``
-clears the login lock; ``"IsActive": true`` lifts a *Block*-type lockout as well, but only when the
-connection allows it (``lift_block``), because an inactive account may have been blocked on purpose.
-The API key and secret travel in the ``X-LoginRadius-ApiKey`` / ``X-LoginRadius-ApiSecret`` headers,
-never in a URL.
+Every call follows LoginRadius's API pages (base ``https://api.loginradius.com``, every path under
+``/identity/v2``):
 
-Self-service (``account_unlock.self_service``): the token unlock of seed 000 and the password
-re-verification of seed 003 need the locked user's own access token, so they are not part of the
-helpdesk ``unlock``. ``verify_password`` and ``unlock_with_token`` send that token as
-``Authorization: Bearer`` (never in the URL, although the seeds' curl shows ``access_token=``), the
-API key as the ``apikey`` query parameter, and never the API secret.
+- the profile: ``GET /identity/v2/manage/account?email=…`` / ``?userName=…`` (Account Profiles by Email,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-email/ ; Account
+  Profiles by User Name, …/account/account-profiles-by-user-name/), or for a ``user.id``
+  ``GET /identity/v2/manage/account/{uid}`` (Account Profiles by UID,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-profiles-by-uid/). Its
+  ``IsLoginLocked`` (and ``IsActive``) is the state the write reads first: a user who is not locked gets
+  no write at all;
+- the write: ``PUT /identity/v2/manage/account/{uid}`` with ``{"IsLoginLocked": false}`` (Account Update,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/account/account-update/), sent through
+  ``steps.once("loginradius.unlock", …)`` with ``write=True``. ``"IsActive": true`` also lifts a *Block*
+  lockout (Auth Security, https://www.loginradius.com/docs/api/v2/admin-console/platform-security/auth-security-configuration/),
+  but only when the connection allows it (``lift_block``): an inactive account may have been blocked on purpose;
+- credentials: ``X-LoginRadius-ApiKey`` / ``X-LoginRadius-ApiSecret`` headers, never the URL (API Security,
+  https://www.loginradius.com/docs/api/v2/customer-identity-api/api-security/).
+
+Self-service (``account_unlock.self_service``) makes two calls with the locked user's own access token
+(``Authorization: Bearer``, API Security), the API key as ``apikey`` and never the API secret:
+
+- ``verify_password``: ``PUT /identity/v2/auth/account/reauth/password`` with the password only (Step-Up
+  Authenticate by Password, https://www.loginradius.com/docs/api/v2/customer-identity-api/step-up-authentication/step-up-auth-by-password/ ;
+  "Verify Password" in LoginRadius's newer API reference). Its captcha and ``securityanswer`` fields are
+  described for signing in to a locked account, which this call does not do;
+- ``unlock_with_token``: ``PUT /identity/v2/auth/account/unlock`` with the bot-protection answers and the
+  security answer, the call that lifts a captcha or security-question lockout with them (Auth Unlock Account
+  by Access Token, https://www.loginradius.com/docs/api/v2/customer-identity-api/authentication/auth-unlock-account-by-access-token/ ;
+  "Unlock User" in the newer reference).
+
+A captcha answer can be verified only once (Google reCAPTCHA, Verifying the user's response,
+https://developers.google.com/recaptcha/docs/verify: "can only be verified once"; Tencent Cloud CAPTCHA,
+DescribeCaptchaResult, https://cloud.tencent.com/document/product/1108/36926: CaptchaCode 9 "ticket reused"),
+so each answer goes to exactly one call: the unlock.
+
+Error codes and their HTTP statuses: Customer Identity API Codes,
+https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/.
 """
 
 from __future__ import annotations
@@ -20,6 +45,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from pydantic import Field, SecretStr, field_validator
@@ -27,13 +53,16 @@ from pydantic import Field, SecretStr, field_validator
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import VendorHttp, classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
+from account_unlock.steps import Steps, Write
 from account_unlock.validation import filter_value, path_segment, secure_base_url
-from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
+from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
 
 API_ROOT = "https://api.loginradius.com"
-ACCOUNT_PATH = "/identity/v2/manage/account"
-REAUTH_PATH = "/identity/v2/auth/account/reauth/password"  # seed 003, Verify Password
-SELF_UNLOCK_PATH = "/identity/v2/auth/account/unlock"  # seed 000, Unlock User by access token
+API_PREFIX = "/identity/v2"  # every Identity API path starts here; base_url may or may not include it
+ACCOUNT_PATH = "/manage/account"
+REAUTH_PATH = "/auth/account/reauth/password"  # Step-Up Authenticate by Password ("Verify Password")
+SELF_UNLOCK_PATH = "/auth/account/unlock"  # Auth Unlock Account by Access Token ("Unlock User")
+UNLOCK_STEP = "loginradius.unlock"
 PREVENT_WEBHOOK_HEADER = "X-PreventWebhook"
 API_KEY_HEADER = "X-LoginRadius-ApiKey"
 API_SECRET_HEADER = "X-LoginRadius-ApiSecret"  # noqa: S105 - a header name
@@ -46,7 +75,7 @@ HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,512}$")
 # How each kind of user reference is looked up (query parameter of GET /identity/v2/manage/account).
 LOOKUP_PARAMS = {"email": "email", "username": "userName"}
 
-# ErrorCode values (docs ``customer-identity-api-codes``). 950 is "unknown error, try again".
+# ErrorCode values (Customer Identity API Codes). 950 is "unknown error, please try again".
 TRANSIENT_CODES = {950}
 PERMANENT_REASONS = {
     901: "bad_credentials",  # API key unauthorized
@@ -71,6 +100,8 @@ SELF_SERVICE_REASONS = PERMANENT_REASONS | {
     1198: "account_suspended",  # Suspend lockout: the token unlock cannot lift it
     1132: "challenge_required",  # captcha lockout: the captcha answer is missing or wrong
     1148: "challenge_required",  # security-question lockout: the answer is missing or wrong
+    982: "challenge_required",  # "CAPTCHA is invalid": wrong, expired or already used
+    1218: "challenge_required",  # "CAPTCHA is invalid" (the same text under a second code)
 }
 # A user access token goes into a header: RFC 6750 b64token characters only (LoginRadius uses UUIDs).
 ACCESS_TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]{8,512}=*$")
@@ -82,13 +113,13 @@ class LoginRadiusConfig(ConnectionConfig):
     vendor: Literal["loginradius"]
     api_key: str = Field(pattern=HEADER_VALUE.pattern)
     api_secret: SecretStr
-    base_url: str | None = Field(default=None, description="API root override for custom domains")
+    base_url: str | None = Field(default=None, description="API root for a custom domain, with or without /identity/v2")
     lift_block: bool = Field(default=False, description='Also send "IsActive": true to lift Block-type lockouts')
     self_service_enabled: bool = Field(
         default=False, description="Serve POST /self-service/{connection}/unlock for this connection (opt-in)"
     )
     self_service_requires_password: bool = Field(
-        default=True, description="Re-verify the password (seed 003) before the token unlock"
+        default=True, description="Re-verify the password (Step-Up Authenticate by Password) before the token unlock"
     )
     prevent_webhook: bool = Field(default=False, description="Send X-PreventWebhook: true on the self-service calls")
 
@@ -98,6 +129,24 @@ class LoginRadiusConfig(ConnectionConfig):
         if not HEADER_VALUE.fullmatch(value.get_secret_value()):
             raise ValueError("must be 1-512 visible ASCII characters")  # never echo the value
         return value
+
+
+def identity_api(base_url: str | None) -> str:
+    """``<root>/identity/v2`` from a base URL given with or without ``/identity/v2`` (and a trailing slash).
+
+    Any other path, or credentials in the URL, is refused: the paths would otherwise be doubled or
+    sent somewhere else without anyone noticing.
+    """
+    parts = urlsplit(secure_base_url(base_url or API_ROOT, "base_url"))
+    if parts.username is not None or parts.password is not None:
+        raise PermanentError("config_invalid", "connection field base_url must not contain credentials")
+    if parts.path not in ("", API_PREFIX):
+        raise PermanentError(
+            "config_invalid",
+            f"connection field base_url must be the API root (such as {API_ROOT}), "
+            f"optionally ending in {API_PREFIX}; it has another path",
+        )
+    return f"{parts.scheme}://{parts.netloc}{API_PREFIX}"
 
 
 @dataclass(frozen=True)
@@ -137,26 +186,37 @@ class LoginRadiusConnector(Connector):
 
     def __init__(self, config: LoginRadiusConfig) -> None:
         super().__init__(config)
-        self.api = secure_base_url(config.base_url or API_ROOT, "base_url")
+        self.api = identity_api(config.base_url)
         # The self-service calls answer a user who is waiting: no retries (a 429/5xx is answered at once
         # with the vendor's Retry-After, and the user's next click is the retry) and a short read timeout.
         self.self_service_http = VendorHttp(self.vendor, retries=0, read_timeout=5.0)
 
-    def unlock(self, request: UnlockRequest) -> VendorResult:
-        uid = self._uid(request.user)
-        update: dict[str, bool] = {"IsLoginLocked": False}
+    def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
+        uid, profile = self._profile(request.user)
+        written = steps.once(UNLOCK_STEP, lambda: self._unlock(uid, profile))
+        if profile.get("IsActive") is False and not self.config.lift_block:
+            done = "login lock cleared" if written.done else "not login-locked"
+            raise PermanentError(
+                "account_blocked",
+                f"LoginRadius account {done}, but it is blocked (IsActive false) and the connection does not "
+                "allow lifting blocks (lift_block)",
+                vendor_reference=uid,
+            )
+        if not written.done:
+            return VendorResult(
+                vendor_reference=uid, message="already unlocked: LoginRadius reports IsLoginLocked false"
+            )
         actions = ["account.update:IsLoginLocked=false"]
         if self.config.lift_block:
-            update["IsActive"] = True
             actions.append("account.update:IsActive=true")
-        profile = self._call(
-            "PUT", f"{self.api}{ACCOUNT_PATH}/{uid}", uid=uid, json=update, headers={"Content-Type": JSON}
-        )
-        return VendorResult(vendor_reference=uid, actions=actions, message=self._confirm(profile, uid))
+        message = "account unlocked and block lifted" if self.config.lift_block else "account unlocked"
+        return VendorResult(vendor_reference=uid, actions=actions, message=message)
 
-    def _uid(self, user: UserRef) -> str:
+    def _profile(self, user: UserRef) -> tuple[str, dict[str, Any]]:
+        """The UID and the profile it was read from (by UID, e-mail or user name)."""
         if user.kind == "id":
-            return path_segment(user.value, UID, "user.id")
+            uid = path_segment(user.value, UID, "user.id")
+            return uid, self._call("GET", f"{self.api}{ACCOUNT_PATH}/{uid}", uid=uid)
         if user.kind == "login_id":
             param = "email" if "@" in user.value else "userName"
         elif user.kind in LOOKUP_PARAMS:
@@ -168,35 +228,44 @@ class LoginRadiusConnector(Connector):
         uid = profile.get("Uid")
         if not uid:
             raise PermanentError("user_not_found", f"LoginRadius returned no profile for that {param}")
-        return path_segment(str(uid), UID, "Uid returned by LoginRadius")
+        return path_segment(str(uid), UID, "Uid returned by LoginRadius"), profile
 
-    def _confirm(self, profile: dict[str, Any], uid: str) -> str:
-        """Check the profile the update returned; the account must no longer be locked."""
+    def _unlock(self, uid: str, profile: dict[str, Any]) -> Write:
+        """The Account Update, only when the profile just read shows something to lift."""
+        locked = profile.get("IsLoginLocked") is not False  # absent or unexpected: unlock, to be safe
+        inactive = self.config.lift_block and profile.get("IsActive") is False
+        if not (locked or inactive):
+            return Write(done=False, reference=uid)
+        update = {"IsLoginLocked": False} | ({"IsActive": True} if self.config.lift_block else {})
+        url = f"{self.api}{ACCOUNT_PATH}/{uid}"
+        answer = self._call("PUT", url, uid=uid, json=update, headers={"Content-Type": JSON}, write=True)
+        self._confirm(answer, uid)
+        return Write(done=True, reference=uid)
+
+    def _confirm(self, profile: dict[str, Any], uid: str) -> None:
+        """The profile the update returned must no longer be locked (nor inactive, when lifting blocks)."""
         if profile.get("IsLoginLocked") is True:
             raise PermanentError(
                 "unlock_not_confirmed",
                 "LoginRadius still reports IsLoginLocked true after the update",
                 vendor_reference=uid,
             )
-        if profile.get("IsActive") is False:
-            if self.config.lift_block:
-                raise PermanentError(
-                    "unlock_not_confirmed",
-                    "LoginRadius still reports IsActive false after the update",
-                    vendor_reference=uid,
-                )
+        if self.config.lift_block and profile.get("IsActive") is False:
             raise PermanentError(
-                "account_blocked",
-                "LoginRadius login lock cleared, but the account is blocked (IsActive false) and the connection "
-                "does not allow lifting blocks (lift_block)",
+                "unlock_not_confirmed",
+                "LoginRadius still reports IsActive false after the update",
                 vendor_reference=uid,
             )
-        if "IsLoginLocked" not in profile:
-            return "account unlocked (LoginRadius did not return IsLoginLocked to confirm it)"
-        return "account unlocked and block lifted" if self.config.lift_block else "account unlocked"
 
     def _call(
-        self, method: str, url: str, *, uid: str | None = None, headers: dict[str, str] | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        uid: str | None = None,
+        headers: dict[str, str] | None = None,
+        write: bool = False,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """Send one authenticated request; return the JSON body of a success, raise on any error body."""
         auth = {
@@ -204,36 +273,33 @@ class LoginRadiusConnector(Connector):
             API_SECRET_HEADER: self.config.api_secret.get_secret_value(),
             **(headers or {}),
         }
-        response = self.http.request(method, url, headers=auth, **kwargs)
+        response = self.http.request(method, url, headers=auth, write=write, **kwargs)
         body = json_body(response)
         if not response.ok or body.get("ErrorCode") is not None:
             raise self._error(response, body, uid)
         return body
 
     # self-service: calls made with the locked-out user's own access token --------------------------
-    def verify_password(self, token: SecretStr, password: SecretStr, answers: ChallengeAnswers) -> None:
-        """Re-authenticate the token's user with their password (seed 003); raise on any error body.
+    def verify_password(self, token: SecretStr, password: SecretStr) -> None:
+        """Re-authenticate the token's user with their password only; raise on any error body.
 
-        The answer's ``SecondFactorValidationToken`` is another credential that nothing here needs:
-        it is neither returned nor kept.
+        The challenge answers are not sent here: a captcha answer is spent when verified, and the token
+        unlock is the call that needs it. The answer's ``SecondFactorValidationToken`` is another
+        credential that nothing here needs: it is neither returned nor kept.
         """
-        body: dict[str, Any] = {"password": password.get_secret_value()}
-        if answers.security_answer:
-            body["SecurityAnswer"] = answers.security_answers()
-        body |= answers.captcha_fields()
-        self._token_call(REAUTH_PATH, token, body)
+        self._token_call(REAUTH_PATH, token, {"password": password.get_secret_value()}, write=False)
 
     def unlock_with_token(self, token: SecretStr, answers: ChallengeAnswers) -> VendorResult:
-        """Unlock the token's user (seed 000) with the challenge answers only; Block/Suspend are refused."""
+        """Unlock the token's user with the challenge answers (their only use); Block/Suspend are refused."""
         body: dict[str, Any] = answers.captcha_fields()
         if answers.security_answer:
             body["securityanswer"] = answers.security_answers()
-        answer = self._token_call(SELF_UNLOCK_PATH, token, body)
+        answer = self._token_call(SELF_UNLOCK_PATH, token, body, write=True)
         if answer.get("IsPosted") is not True:
             raise PermanentError("unlock_not_confirmed", "LoginRadius did not answer IsPosted true to the token unlock")
         return VendorResult(actions=["auth.account.unlock"], message="account unlocked by the user (access token)")
 
-    def _token_call(self, path: str, token: SecretStr, body: dict[str, Any]) -> dict[str, Any]:
+    def _token_call(self, path: str, token: SecretStr, body: dict[str, Any], *, write: bool) -> dict[str, Any]:
         """PUT with the user's token as Bearer and the API key as ``apikey``; never the API secret."""
         value = token.get_secret_value()
         if not ACCESS_TOKEN.fullmatch(value):
@@ -242,7 +308,7 @@ class LoginRadiusConnector(Connector):
         if self.config.prevent_webhook:
             headers[PREVENT_WEBHOOK_HEADER] = "true"
         response = self.self_service_http.request(
-            "PUT", f"{self.api}{path}", params={"apikey": self.config.api_key}, headers=headers, json=body
+            "PUT", f"{self.api}{path}", params={"apikey": self.config.api_key}, headers=headers, json=body, write=write
         )
         answer = json_body(response)
         if response.ok and answer.get("ErrorCode") is None:

@@ -1,9 +1,23 @@
-"""PingOne: account unlock, and password unlock when failed sign-ins locked the password.
+"""PingOne: password unlock and account unlock, each only when PingOne reports it locked.
 
-Seed 002 and reference/vendors.md: client-credentials token from ``auth.pingone.<tld>``, user
-look-up by ``filter=username eq "…"`` or ``email eq "…"``, then ``POST /environments/{env}/users/{id}``
-with the ``account.unlock`` media type. Failed-password lockouts lock the *password*, so the
-password state is read and unlocked as well when it says ``LOCKED``.
+PingOne Platform APIs (https://developer.pingidentity.com/pingone-api/platform/):
+- token: client credentials at ``auth.pingone.<tld>/{envID}/as/token``;
+- the user: "Read User by ID" (``users/users-1/read-one-user.html``) or "Read All Users" with
+  ``filter=username eq "…"`` / ``email eq "…"``; both answer the user with ``account.status``
+  (``LOCKED`` or ``OK``, "User Accounts" data model, ``users/user-accounts.html``) and
+  ``identityProvider.type``;
+- the password: "Read Password State" (``users/user-passwords/read-password-state.html``) answers
+  ``status`` ∈ ``OK, NO_PASSWORD, PASSWORD_EXPIRED, PASSWORD_LOCKED_OUT, MUST_CHANGE_PASSWORD,
+  EXTERNAL`` ("User Passwords", ``users/user-passwords.html``); failed sign-ins give
+  ``PASSWORD_LOCKED_OUT``. "Password Unlock" (``users/user-passwords/password-unlock.html``) clears
+  it, and also unlocks the account when the password lockout was the account's only lock;
+- the account: "User Account Unlock" (``users/user-accounts/user-account-unlock.html``) answers 200
+  with the user, ``account.status`` back to ``OK``.
+
+The password comes first, then the user is read again, so the account unlock is sent only if the
+account is still locked. Users of an authoritative identity provider (``identityProvider.type`` other
+than ``PING_ONE``) have no PingOne password to unlock: password operations answer ``REQUEST_FAILED``,
+and that never turns a successful account unlock into a failure.
 """
 
 from __future__ import annotations
@@ -16,12 +30,17 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
+from account_unlock.steps import Steps, Write
 from account_unlock.tokens import TokenCache, bearer_request
-from account_unlock.validation import UUID, filter_value, path_segment, secure_base_url
-from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
+from account_unlock.validation import UUID, api_root, filter_value, path_segment, secure_base_url
+from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
 
 ACCOUNT_UNLOCK = "application/vnd.pingidentity.account.unlock+json"
 PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"  # noqa: S105 - a media type
+ACCOUNT_OK = "OK"
+PASSWORD_LOCKED_OUT = "PASSWORD_LOCKED_OUT"  # noqa: S105 - a status value
+PING_ONE_IDP = "PING_ONE"
+REQUEST_FAILED = "REQUEST_FAILED"  # a password operation on the user of an external identity provider
 TRANSIENT_CODES = {"UNEXPECTED_ERROR", "REQUEST_LIMITED"}
 PERMANENT_REASONS = {
     "NOT_FOUND": "user_not_found",
@@ -40,7 +59,7 @@ class PingOneConfig(ConnectionConfig):
     client_secret: SecretStr = Field(min_length=1)
     region: Region = "com"
     client_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
-    base_url: str | None = Field(default=None, description="API root override, e.g. https://api.pingone.eu/v1")
+    base_url: str | None = Field(default=None, description="API root override, with or without /v1")
     auth_url: str | None = Field(default=None, description="Auth root override, e.g. https://auth.pingone.eu")
     unlock_password: bool = True
 
@@ -51,26 +70,58 @@ class PingOneConnector(Connector):
 
     def __init__(self, config: PingOneConfig) -> None:
         super().__init__(config)
-        self.api = secure_base_url(config.base_url or f"https://api.pingone.{config.region}/v1", "base_url")
+        self.api = api_root(config.base_url or f"https://api.pingone.{config.region}", "base_url", "/v1")
         self.auth = secure_base_url(config.auth_url or f"https://auth.pingone.{config.region}", "auth_url")
         self.env = path_segment(config.environment_id, UUID, "environment_id")
         self.tokens = TokenCache(self._fetch_token)
 
-    def unlock(self, request: UnlockRequest) -> VendorResult:
-        user_id = self._user_id(request.user)
+    def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
+        user = self._find_user(request.user)
+        user_id = path_segment(str(user.get("id", "")), UUID, "user id returned by PingOne")
         users_url = f"{self.api}/environments/{self.env}/users/{user_id}"
-        self._call("POST", users_url, headers={"Content-Type": ACCOUNT_UNLOCK})
-        actions = ["account.unlock"]
+        actions: list[str] = []
+        notes: list[str] = []
         if self.config.unlock_password:
-            password = json_body(self._call("GET", f"{users_url}/password"))
-            if password.get("status") == "LOCKED":
-                self._call("POST", f"{users_url}/password", headers={"Content-Type": PASSWORD_UNLOCK})
+            if user.get("identityProvider", {}).get("type", PING_ONE_IDP) != PING_ONE_IDP:
+                notes.append("password managed by an external identity provider: not touched")
+            elif steps.once("pingone.password.unlock", lambda: self._unlock_password(users_url, notes)).done:
                 actions.append("password.unlock")
-        return VendorResult(vendor_reference=user_id, actions=actions)
+                user = json_body(self._call("GET", users_url))  # the password unlock may have unlocked the account
+        if steps.once("pingone.account.unlock", lambda: self._unlock_account(users_url, user)).done:
+            actions.append("account.unlock")
+        message = "account unlocked" if actions else "PingOne reported nothing locked: no write"
+        return VendorResult(vendor_reference=user_id, actions=actions, message="; ".join([message, *notes]))
 
-    def _user_id(self, user: UserRef) -> str:
+    def _unlock_password(self, users_url: str, notes: list[str]) -> Write:
+        try:
+            state = json_body(self._call("GET", f"{users_url}/password"))
+            if state.get("status") != PASSWORD_LOCKED_OUT:
+                return Write(done=False)
+            self._call("POST", f"{users_url}/password", headers={"Content-Type": PASSWORD_UNLOCK}, write=True)
+        except PermanentError as exc:
+            if exc.vendor_code != REQUEST_FAILED:
+                raise
+            notes.append("PingOne refused the password operation (REQUEST_FAILED): password not touched")
+            return Write(done=False)
+        return Write(done=True)
+
+    def _unlock_account(self, users_url: str, user: dict[str, Any]) -> Write:
+        """Skipped only when PingOne says ``OK``: an absent or unknown status is unlocked to be safe."""
+        if user.get("account", {}).get("status") == ACCOUNT_OK:
+            return Write(done=False)
+        answer = json_body(self._call("POST", users_url, headers={"Content-Type": ACCOUNT_UNLOCK}, write=True))
+        status = answer.get("account", {}).get("status")
+        if status != ACCOUNT_OK:
+            raise PermanentError(
+                "unlock_not_confirmed", f"PingOne answered the account unlock with account.status {status!r}, not OK"
+            )
+        return Write(done=True)
+
+    def _find_user(self, user: UserRef) -> dict[str, Any]:
+        """The user object ("Read User by ID", or the one match of "Read All Users")."""
         if user.kind == "id":
-            return path_segment(user.value, UUID, "user.id")
+            user_id = path_segment(user.value, UUID, "user.id")
+            return json_body(self._call("GET", f"{self.api}/environments/{self.env}/users/{user_id}"))
         attribute = {"username": "username", "login_id": "username", "email": "email"}.get(user.kind)
         if attribute is None:
             raise PermanentError("unsupported_identifier", f"PingOne cannot unlock by {user.kind}")
@@ -81,7 +132,7 @@ class PingOneConnector(Connector):
             raise PermanentError("user_not_found", f"PingOne has no user with that {attribute}")
         if len(users) > 1:
             raise PermanentError("ambiguous_user", f"PingOne has {len(users)} users with that {attribute}")
-        return path_segment(str(users[0].get("id", "")), UUID, "user id returned by PingOne")
+        return users[0] if isinstance(users[0], dict) else {}
 
     def _call(
         self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any
@@ -103,6 +154,7 @@ class PingOneConnector(Connector):
         elif not error.retryable and code in PERMANENT_REASONS:
             error = PermanentError(PERMANENT_REASONS[code], error.message)
         error.vendor_reference = reference
+        error.vendor_code = code or None
         return error
 
     def _fetch_token(self) -> tuple[str, float]:

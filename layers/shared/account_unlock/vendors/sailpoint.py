@@ -1,15 +1,24 @@
-"""SailPoint Identity Security Cloud (IdentityNow): submit an account-unlock task.
+"""SailPoint Identity Security Cloud (IdentityNow): submit an account-unlock task, once.
 
-Seed 001 and reference/vendors.md: client-credentials token from ``{base}/oauth/token`` (or the
-tenant's vanity ``tokenEndpoint``), account look-up by ``nativeIdentity`` (optionally within one
-source), then ``POST /v3/accounts/{id}/unlock`` → 202 with the id of the asynchronous task. With
-``confirm`` set, the account is re-read until ``locked`` is false, a bounded number of times.
+Every call follows SailPoint's API pages (cited where each is made):
+
+- token: client-credentials grant at ``{base}/oauth/token`` or the tenant's vanity ``tokenEndpoint``
+  (Authentication, https://developer.sailpoint.com/docs/api/authentication);
+- the account: by its id, or found with ``GET /v3/accounts?filters=…`` by the configured account
+  attribute (``name`` or ``nativeIdentity``), or, for an e-mail, through the identity
+  (``GET /v2025/identities?filters=email eq "…"``) and that identity's account on ``source_id``;
+- ``locked`` is read before the write: an account SailPoint shows as not locked is left alone;
+- ``POST /v3/accounts/{id}/unlock`` → 202 with the id of the asynchronous task, sent through
+  ``steps.once("sailpoint.unlock", …)`` so no retry of the request submits it twice;
+- with ``confirm`` set, the account is re-read until ``locked`` is false, a bounded number of times.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Literal
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from pydantic import Field, SecretStr
@@ -17,20 +26,30 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, UnlockError
 from account_unlock.http import budget, classify_status, json_body
 from account_unlock.models import UnlockRequest, UserRef
+from account_unlock.steps import Steps, Write
 from account_unlock.tokens import TokenCache, bearer_request
 from account_unlock.validation import HEX32, filter_value, path_segment, secure_base_url
-from account_unlock.vendors.base import ConnectionConfig, Connector, VendorResult
+from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
 
 # Every API path in one place: SailPoint is moving to per-service paths (``/accounts/v1/...``).
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 ACCOUNTS_PATH = "/v3/accounts"
 ACCOUNT_PATH = "/v3/accounts/{id}"
 UNLOCK_PATH = "/v3/accounts/{id}/unlock"
+# List Identities exists only in the annual versions (no v3 equivalent).
+IDENTITIES_PATH = "/v2025/identities"
 
+UNLOCK_STEP = "sailpoint.unlock"  # the recorded step
+UNLOCKED = "account.unlock"  # the actions reported in the outcome
+CONFIRMED = "account.unlock.confirmed"
 TENANT = r"^[a-z0-9][a-z0-9-]{0,62}$"
+# A base URL that already names an API version (/v3, /beta, /v2025…) would be doubled by the paths above.
+VERSIONED_PATH = re.compile(r"/(?:v\d+|beta)$", re.IGNORECASE)
 LOOKUP_LIMIT = 2  # two results are enough to tell "exactly one" from "ambiguous"
 DEFAULT_TOKEN_LIFETIME = 749.0
+SUBMITTED = "unlock task submitted"
 STILL_LOCKED = "unlock task submitted; account still locked when last checked"
+NOT_LOCKED = "SailPoint shows the account as not locked: no unlock submitted"
 
 
 class SailPointConfig(ConnectionConfig):
@@ -39,9 +58,13 @@ class SailPointConfig(ConnectionConfig):
     client_id: str = Field(min_length=1, max_length=256)
     client_secret: SecretStr = Field(min_length=1)
     source_id: str | None = Field(default=None, pattern=HEX32.pattern, description="Look accounts up in this source")
+    account_attribute: Literal["name", "nativeIdentity"] = Field(
+        default="name", description="The account attribute a username or login_id is matched against"
+    )
+    check_locked: bool = Field(default=True, description="Skip the unlock when SailPoint shows locked: false")
     unlock_idn_account: bool = False
     force_provisioning: bool = False
-    send_external_verification_id: bool = True
+    send_external_verification_id: bool = False
     confirm: bool = False
     confirm_attempts: int = Field(default=3, ge=1, le=30)
     confirm_interval_seconds: float = Field(default=1.0, ge=0, le=30)
@@ -55,27 +78,37 @@ class SailPointConnector(Connector):
 
     def __init__(self, config: SailPointConfig) -> None:
         super().__init__(config)
-        if config.base_url is None and config.tenant is None:
-            raise PermanentError("config_invalid", "connection field tenant (or base_url) is required")
-        self.api = secure_base_url(config.base_url or f"https://{config.tenant}.api.identitynow.com", "base_url")
+        self.api = api_root(config)
         self.token_url = secure_base_url(config.token_url or f"{self.api}{TOKEN_PATH}", "token_url")
         self.tokens = TokenCache(self._fetch_token)
 
-    def unlock(self, request: UnlockRequest) -> VendorResult:
-        account_id = self._account_id(request.user)
-        response = self._call("POST", self.api + UNLOCK_PATH.format(id=account_id), json=self._unlock_body(request))
-        task_id = json_body(response).get("id")
-        result = VendorResult(
-            vendor_reference=task_id if isinstance(task_id, str) and task_id else None,
-            actions=["account.unlock"],
-            message="unlock task submitted",
-        )
+    def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
+        account_id, account = self._find_account(request.user)
+        write = steps.once(UNLOCK_STEP, lambda: self._submit_unlock(account_id, account, request))
+        if not write.done:
+            return VendorResult(message=NOT_LOCKED)
+        result = VendorResult(vendor_reference=write.reference, actions=[UNLOCKED], message=SUBMITTED)
         if self.config.confirm:
             self._confirm(account_id, result)
         return result
 
+    # the write ---------------------------------------------------------------------------------
+    def _submit_unlock(self, account_id: str, account: dict[str, Any] | None, request: UnlockRequest) -> Write:
+        """Unlock account — https://developer.sailpoint.com/docs/api/v3/unlock-account: 202 ``{"id": task}``.
+
+        Only ``locked: false`` skips the write: a missing or non-boolean flag is treated as locked.
+        """
+        if self.config.check_locked:
+            state = account if account is not None else self._read_account(account_id)
+            if state.get("locked") is False:
+                return Write(done=False)
+        url = self.api + UNLOCK_PATH.format(id=account_id)
+        response = self._call("POST", url, json=self._unlock_body(request), write=True)
+        task_id = json_body(response).get("id")
+        return Write(done=True, reference=task_id if isinstance(task_id, str) and task_id else None)
+
     def _unlock_body(self, request: UnlockRequest) -> dict[str, Any]:
-        """``AccountUnlockRequest``: the flags only when enabled, so the default body carries no options."""
+        """``AccountUnlockRequest`` (required, so at least ``{}``): each option only when enabled."""
         body: dict[str, Any] = {}
         if self.config.send_external_verification_id:
             body["externalVerificationId"] = request.origin.ticket_id or request.request_id
@@ -85,25 +118,57 @@ class SailPointConnector(Connector):
             body["forceProvisioning"] = True
         return body
 
-    def _account_id(self, user: UserRef) -> str:
+    # the look-ups ------------------------------------------------------------------------------
+    def _find_account(self, user: UserRef) -> tuple[str, dict[str, Any] | None]:
+        """The account id, and the account object when a look-up returned it (``None`` for a given id)."""
         if user.kind == "id":
-            return path_segment(user.value, HEX32, "user.id")
-        if user.kind not in ("username", "login_id", "email"):
+            return path_segment(user.value, HEX32, "user.id"), None
+        if user.kind in ("username", "login_id"):
+            attribute = self.config.account_attribute
+            criterion = f'{attribute} eq "{filter_value(user.value, "user." + user.kind)}"'
+            account = self._one_account(criterion, f"account with that {attribute}")
+        elif user.kind == "email":
+            identity_id = self._identity_id(filter_value(user.value, "user.email"))
+            account = self._one_account(f'identityId eq "{identity_id}"', "account of the identity with that email")
+        else:
             raise PermanentError("unsupported_identifier", f"SailPoint cannot unlock by {user.kind}")
-        expression = f'nativeIdentity eq "{filter_value(user.value, "user." + user.kind)}"'
-        if self.config.source_id:
-            expression += f' and sourceId eq "{filter_value(self.config.source_id, "source_id")}"'
-        params = {"filters": expression, "detailLevel": "SLIM", "limit": str(LOOKUP_LIMIT)}
-        accounts = json_list(self._call("GET", self.api + ACCOUNTS_PATH, params=params))
+        return returned_id(account, "account"), account
+
+    def _one_account(self, criterion: str, what: str) -> dict[str, Any]:
+        """Accounts list — https://developer.sailpoint.com/docs/api/v3/list-accounts.
+
+        Filterable with ``eq``: ``name``, ``nativeIdentity``, ``identityId``, ``sourceId``. The default
+        detail level (FULL) is used: it is the documented ``Account`` with ``locked``.
+        """
+        source_id = self.config.source_id
+        if source_id:
+            criterion += f' and sourceId eq "{filter_value(source_id, "source_id")}"'
+        accounts = self._list(ACCOUNTS_PATH, criterion)
+        where = " in the connection's source_id" if source_id else ""
         if not accounts:
-            raise PermanentError("user_not_found", "SailPoint has no account with that nativeIdentity")
+            raise PermanentError("user_not_found", f"SailPoint has no {what}{where}")
         if len(accounts) > 1:
-            raise PermanentError(
-                "ambiguous_user",
-                "SailPoint has more than one account with that nativeIdentity: set source_id on the connection",
-            )
-        account = accounts[0] if isinstance(accounts[0], dict) else {}
-        return path_segment(str(account.get("id", "")), HEX32, "account id returned by SailPoint")
+            hint = where or ": set source_id on the connection to pick one source"
+            raise PermanentError("ambiguous_user", f"SailPoint has more than one {what}{hint}")
+        return accounts[0]
+
+    def _identity_id(self, email: str) -> str:
+        """List identities — https://developer.sailpoint.com/docs/api/v2025/list-identities (``email eq``)."""
+        identities = self._list(IDENTITIES_PATH, f'email eq "{email}"')
+        if not identities:
+            raise PermanentError("user_not_found", "SailPoint has no identity with that email")
+        if len(identities) > 1:
+            raise PermanentError("ambiguous_user", "SailPoint has more than one identity with that email")
+        return returned_id(identities[0], "identity")
+
+    def _list(self, path: str, filters: str) -> list[dict[str, Any]]:
+        """One page of a collection; spaces are sent as ``%20`` as Standard Collection Parameters asks."""
+        query = urlencode({"filters": filters, "limit": str(LOOKUP_LIMIT)}, quote_via=quote)
+        return [item for item in json_list(self._call("GET", self.api + path, params=query)) if isinstance(item, dict)]
+
+    def _read_account(self, account_id: str) -> dict[str, Any]:
+        """Account details — https://developer.sailpoint.com/docs/api/v3/get-account."""
+        return json_body(self._call("GET", self.api + ACCOUNT_PATH.format(id=account_id)))
 
     def _confirm(self, account_id: str, result: VendorResult) -> None:
         """Re-read the account until it is no longer locked; the task stays submitted either way."""
@@ -113,16 +178,17 @@ class SailPointConnector(Connector):
                 break
             time.sleep(config.confirm_interval_seconds)
             try:
-                account = json_body(self._call("GET", self.api + ACCOUNT_PATH.format(id=account_id)))
+                account = self._read_account(account_id)
             except UnlockError as exc:
-                result.message = f"unlock task submitted; could not confirm ({exc.reason})"
+                result.message = f"{SUBMITTED}; could not confirm ({exc.reason})"
                 return
             if account.get("locked") is False:
-                result.actions.append("account.unlock.confirmed")
+                result.actions.append(CONFIRMED)
                 result.message = "account unlocked"
                 return
         result.message = STILL_LOCKED
 
+    # http ----------------------------------------------------------------------------------------
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         response = bearer_request(self.http, self.tokens, method, url, headers={"Accept": "application/json"}, **kwargs)
         if not response.ok:
@@ -130,7 +196,7 @@ class SailPointConnector(Connector):
         return response
 
     def _error(self, response: requests.Response) -> UnlockError:
-        """Name ``detailCode`` and ``trackingId`` (the reference SailPoint support asks for)."""
+        """Name ``detailCode`` and ``trackingId`` (the id SailPoint support asks for)."""
         body = json_body(response)
         messages = body.get("messages")
         first = messages[0] if isinstance(messages, list) and messages and isinstance(messages[0], dict) else {}
@@ -164,8 +230,27 @@ class SailPointConnector(Connector):
         return body["access_token"], lifetime
 
 
+def api_root(config: SailPointConfig) -> str:
+    """The tenant's API root, with or without a trailing slash; one that ends in an API version is refused."""
+    if config.base_url is None and config.tenant is None:
+        raise PermanentError("config_invalid", "connection field tenant (or base_url) is required")
+    root = secure_base_url(config.base_url or f"https://{config.tenant}.api.identitynow.com", "base_url")
+    if VERSIONED_PATH.search(urlsplit(root).path):
+        raise PermanentError(
+            "config_invalid",
+            "connection field base_url must be the API root (https://{tenant}.api.identitynow.com) "
+            "without an API version path such as /v3 or /beta",
+        )
+    return root
+
+
+def returned_id(item: dict[str, Any], what: str) -> str:
+    """The 32-hex ``id`` of an object SailPoint returned, checked before it goes into a URL or a filter."""
+    return path_segment(str(item.get("id", "")), HEX32, f"{what} id returned by SailPoint")
+
+
 def json_list(response: requests.Response) -> list[Any]:
-    """The response's JSON array (the accounts list), or ``[]`` when the body is not one."""
+    """The response's JSON array (a collection), or ``[]`` when the body is not one."""
     try:
         body = response.json()
     except ValueError:
