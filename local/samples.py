@@ -82,18 +82,7 @@ class LocalEnvironment:
                 "base_url": self.sailpoint.url,
             },
         )
-        self.put_secret(
-            "connection",
-            GIGYA_CONNECTION,
-            {
-                "vendor": "gigya",
-                "data_center": "us1",
-                "api_key": GIGYA_API_KEY,
-                "user_key": GIGYA_USER_KEY,
-                "secret": GIGYA_SECRET,
-                "base_url": self.gigya.url,
-            },
-        )
+        self.put_secret("connection", GIGYA_CONNECTION, self.gigya_connection())
         self.put_secret(
             "source",
             HELPDESK_SOURCE,
@@ -119,6 +108,16 @@ class LocalEnvironment:
             "region": "com",
             "base_url": f"{self.pingone.url}/v1",
             "auth_url": self.pingone.url,
+        } | overrides
+
+    def gigya_connection(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "vendor": "gigya",
+            "data_center": "us1",
+            "api_key": GIGYA_API_KEY,
+            "user_key": GIGYA_USER_KEY,
+            "secret": GIGYA_SECRET,
+            "base_url": self.gigya.url,
         } | overrides
 
     def put_secret(self, kind: str, name: str, value: dict[str, Any]) -> None:

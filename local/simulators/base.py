@@ -64,6 +64,7 @@ class Fault:
     times: int
     method: str | None = None  # None matches every method
     delay: float = 0.0
+    handled: bool = False  # the request is handled (the vendor acts), then this reply replaces the answer
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and re.search(self.path, path) is not None
@@ -134,10 +135,15 @@ class Simulator:
         path: str = "",
         times: int = 1,
         method: str | None = None,
+        handled: bool = False,
     ) -> None:
-        """Answer the next ``times`` requests matching ``method`` and ``path`` with this reply."""
+        """Answer the next ``times`` requests matching ``method`` and ``path`` with this reply.
+
+        ``handled``: the vendor acts on the request first (an unlock happens), then the reply is an
+        error, as when a vendor fails after committing a write.
+        """
         with self.lock:
-            self.faults.append(Fault(Reply(status, body, headers or {}), path, times, method))
+            self.faults.append(Fault(Reply(status, body, headers or {}), path, times, method, handled=handled))
 
     def delay(self, seconds: float, times: int = 1, *, path: str = "", method: str | None = None) -> None:
         """Handle the next ``times`` matching requests as usual, then answer them ``seconds`` late."""
@@ -175,7 +181,10 @@ class Simulator:
             self.requests.append(request)
             fault = take(self.faults, request)
             late = take(self.delays, request)
-        reply = fault.reply if fault and fault.reply else self._route(request)
+        reply = self._route(request) if fault is None or fault.handled else None
+        if fault is not None and fault.reply is not None:
+            reply = fault.reply
+        assert reply is not None  # a queued fault always carries its reply
         if late:
             time.sleep(late.delay)
         request.status = reply.status

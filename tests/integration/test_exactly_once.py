@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from local.samples import PINGONE_CONNECTION, ticket_body
+from local.samples import (
+    LOGINRADIUS_CONNECTION,
+    PINGONE_CONNECTION,
+    SAILPOINT_CONNECTION,
+    ticket_body,
+    unlock_requested,
+)
 from tests.integration.helpers import outcomes, post_webhook, unique
 
 pytestmark = pytest.mark.integration
@@ -72,3 +78,49 @@ def test_a_not_locked_user_is_already_unlocked_with_no_vendor_write(env):
     assert event["detail"]["reason"] == "already_unlocked"
     assert event["detail"]["actions"] == []
     assert env.pingone.calls("POST", "/users/") == []
+
+
+# Every vendor: the vendor applies the unlock, then answers 500 (it failed after committing the write).
+# The write is not retried in-process (it may have happened); Lambda's retry reads the vendor's state and
+# writes nothing more. Counted at the simulator.
+GIGYA_READS_LOCKOUT = "gigya-reads-lockout"
+
+
+def committed_then_failed(env, vendor: str):
+    """(connection, user, write requests at the simulator, is-it-locked) for one locked user."""
+    name = unique("w")
+    failure = {"message": "internal error"}
+    if vendor == "pingone":
+        user = env.pingone.add_user(name, f"{name}@example.com")
+        env.pingone.fail(500, failure, method="POST", path=f"/users/{user.id}$", handled=True)
+        writes = lambda: env.pingone.calls("POST", f"/users/{user.id}$")  # noqa: E731
+        return PINGONE_CONNECTION, {"username": name}, writes, lambda: user.account_locked
+    if vendor == "loginradius":
+        user = env.loginradius.add_user(f"{name}@example.com", name)
+        env.loginradius.fail(500, failure, method="PUT", path=f"/manage/account/{user.uid}$", handled=True)
+        writes = lambda: env.loginradius.calls("PUT", f"/manage/account/{user.uid}$")  # noqa: E731
+        return LOGINRADIUS_CONNECTION, {"email": f"{name}@example.com"}, writes, lambda: user.locked
+    if vendor == "sailpoint":
+        account = env.sailpoint.add_account(name)
+        env.sailpoint.fail(500, failure, method="POST", path="/unlock$", handled=True)
+        writes = lambda: env.sailpoint.calls("POST", f"/accounts/{account.id}/unlock$")  # noqa: E731
+        return SAILPOINT_CONNECTION, {"username": name}, writes, lambda: account.locked
+    env.put_secret("connection", GIGYA_READS_LOCKOUT, env.gigya_connection(read_lockout_state=True))
+    account = env.gigya.add_account(unique("uid"), f"{name}@example.com")
+    env.gigya.fail(500, failure, method="POST", path="/accounts.rba.unlock$", handled=True)
+    writes = lambda: env.gigya.calls("POST", "/accounts.rba.unlock$")  # noqa: E731
+    return GIGYA_READS_LOCKOUT, {"id": account.uid}, writes, lambda: account.locked
+
+
+@pytest.mark.parametrize("vendor", ["pingone", "loginradius", "sailpoint", "gigya"])
+def test_a_write_committed_before_a_failure_is_not_repeated_by_the_retry(env, vendor):
+    connection, user, writes, is_locked = committed_then_failed(env, vendor)
+
+    env.stack.put_event("Unlock Requested", unlock_requested(user, connection=connection))
+    [event] = outcomes(env)
+
+    assert env.stack.invocations[-1].attempts == 2
+    assert len(writes()) == 1
+    assert not is_locked()
+    assert event["detail-type"] == "Account Unlocked"
+    assert event["detail"]["reason"] == "already_unlocked"  # the retry found the user unlocked
