@@ -5,14 +5,20 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
-export PYTHONPATH := layers/shared:.
+CHECKOV_VENV := .venv-checkov
+# Offline: no update check against the package index, no policy download from the vendor's platform.
+CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --skip-download
+# The venv finds the project's code itself (a .pth file), so `.venv/bin/python -m local.…` works as printed.
+SITE_PATHS := $(CURDIR)/layers/shared\n$(CURDIR)\n
 
-.PHONY: run serve test lint format unit integration validate build schemas bench deploy clean
+.PHONY: run serve invoke test lint format unit integration validate checkov build schemas bench deploy clean
 
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+# Rebuilt when this Makefile changes, so an existing venv gets every step added here (the .pth file).
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "account-unlock.pth").write_text("$(SITE_PATHS)")'
 	touch $@
 
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -20,18 +26,29 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 ## run: local stack (moto + vendor simulators), sample events end to end, summary
 run: $(VENV)/.installed
 	$(PY) -m local.run
 
-## serve: keep the local stack up on http://127.0.0.1:3000 for curl (Ctrl-C to stop)
+## serve: keep the local stack up for curl on http://127.0.0.1:3000 (Ctrl-C to stop) [PORT=3001] [SECRETS=dir]
 serve: $(VENV)/.installed
-	$(PY) -m local.serve
+	$(PY) -m local.serve $(if $(PORT),--port $(PORT)) $(if $(SECRETS),--secrets $(SECRETS))
 
-## test: lint, the whole test suite, sam validate --lint and sam build
-test: $(VENV)/.installed $(SAM_VENV)/.installed lint
+## invoke: one event through one function, like sam local invoke without Docker [SECRETS=dir]
+##   make invoke FUNCTION=UnlockFunction EVENT=events/eventbridge-unlock-requested.json
+invoke: $(VENV)/.installed
+	$(PY) -m local.invoke --function '$(FUNCTION)' --event '$(EVENT)' $(if $(SECRETS),--secrets $(SECRETS))
+
+## test: lint, the whole test suite, sam validate --lint, checkov and sam build
+test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 	$(PY) -m pytest -q -p no:cacheprovider
 	$(SAM) validate --lint
+	$(MAKE) --no-print-directory checkov
 	$(SAM) build
 
 lint: $(VENV)/.installed
@@ -44,6 +61,10 @@ format: $(VENV)/.installed
 
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint
+
+## checkov: security checks of template.yaml, offline; every skip carries its reason in the template
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet
 
 build: $(SAM_VENV)/.installed
 	$(SAM) build
@@ -60,4 +81,4 @@ deploy: build
 	$(SAM) deploy --guided
 
 clean:
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .hypothesis

@@ -82,7 +82,7 @@ def main() -> None:
                 "detail-type": "Unlock Requested",
                 "source": "bench",
                 "account": "123456789012",
-                "time": "2026-01-01T00:00:00Z",
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "region": "us-east-1",
                 "resources": [],
                 "detail": unlock_requested({"username": user.username}),

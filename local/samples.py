@@ -121,13 +121,16 @@ class LocalEnvironment:
         } | overrides
 
     def put_secret(self, kind: str, name: str, value: dict[str, Any]) -> None:
-        """Create or replace ``<prefix>/<kind>s/<name>``."""
+        """Create or replace ``<prefix>/<kind>s/<name>``; a self-service connection is tagged
+        ``self-service=enabled``, as a deployer must tag it for the self-service function to read it."""
         client = self.stack.client("secretsmanager")
         secret_id = f"{secret_prefix()}/{kind}s/{name}"
         try:
             client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(value))
         except client.exceptions.ResourceNotFoundException:
             client.create_secret(Name=secret_id, SecretString=json.dumps(value))
+        if value.get("self_service_enabled"):
+            client.tag_resource(SecretId=secret_id, Tags=[{"Key": "self-service", "Value": "enabled"}])
 
 
 def ticket_body(

@@ -29,7 +29,20 @@ def _tag(tag: str, node: yaml.Node, loader: CfnLoader) -> dict[str, Any]:
     return {f"Fn::{tag}": value}
 
 
-for _name in ("Ref", "GetAtt", "Sub", "Join", "If", "Equals", "Not", "Select", "Split", "FindInMap", "ImportValue"):
+for _name in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "If",
+    "Equals",
+    "Not",
+    "Contains",
+    "Select",
+    "Split",
+    "FindInMap",
+    "ImportValue",
+):
     CfnLoader.add_constructor(f"!{_name}", lambda loader, node, tag=_name: _tag(tag, node, loader))
 
 

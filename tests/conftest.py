@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from hypothesis import settings
 
+from account_unlock import secrets
 from local.samples import LocalEnvironment
 
 # Per-vendor constants, simulator fixtures (``<vendor>_server``, ``<vendor>_sim``) and builders shared by the
@@ -46,9 +46,9 @@ def env(local_env: LocalEnvironment) -> Iterator[LocalEnvironment]:
     """The running local stack, with clean request logs, queues and secret caches for each test."""
     for simulator in local_env.simulators:
         simulator.clear()
-    parameters.clear_caches()
+    secrets.provider().clear_cache()
     for queue in local_env.stack.queue_urls:
         local_env.stack.drain(queue)
     local_env.stack.invocations.clear()
     yield local_env
-    parameters.clear_caches()
+    secrets.provider().clear_cache()

@@ -1,4 +1,7 @@
-"""Unlock function: EventBridge "Ticket Resolved" / "Unlock Requested" → vendor unlock, exactly once."""
+"""Unlock function: EventBridge "Ticket Resolved" / "Unlock Requested" → vendor unlock, exactly once.
+
+The event is never logged (``log_event=False`` takes precedence over ``POWERTOOLS_LOGGER_LOG_EVENT``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from account_unlock.observability import logger, metrics, tracer
 from account_unlock.unlock import handle_event
 
 
-@logger.inject_lambda_context(correlation_id_path="detail.request_id")
+@logger.inject_lambda_context(correlation_id_path="detail.request_id", log_event=False)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -2,6 +2,12 @@
 
 ``POST /iam/webhooks/{source}`` is the same webhook behind API Gateway's AWS_IAM authorizer (SigV4,
 e.g. ServiceNow IntegrationHub): only there is the caller's ARN read from the request context.
+
+Requests carry sender secrets (static ``X-ServiceNow-Secret``, ``Authorization``...): the event is
+never logged or printed, whatever ``POWERTOOLS_DEV`` / ``POWERTOOLS_LOGGER_LOG_EVENT`` say
+(``debug=False``, ``log_event=False`` take precedence over them). Each answer is counted as
+``WebhookRequests`` by ``status``; a 5xx also as ``WebhookServerErrors`` (dimension ``service`` only,
+for one alarm).
 """
 
 from __future__ import annotations
@@ -12,19 +18,22 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_unlock.observability import logger, metrics, tracer
-from account_unlock.webhook import Answer, delivery_config, handle_webhook
+from account_unlock.webhook import Answer, delivery_config, handle_webhook, time_budget
 
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(debug=False)
 IAM_ROUTE = "/iam/webhooks/{source}"
 
 
 def reply(answer: Answer) -> Response:
     metrics.add_dimension(name="status", value=str(answer.status))
     metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)
+    if answer.status >= 500:
+        with single_metric(name="WebhookServerErrors", unit=MetricUnit.Count, value=1):
+            pass
     return Response(answer.status, content_types.APPLICATION_JSON, answer.body, headers=answer.headers)
 
 
@@ -63,9 +72,10 @@ def unexpected(exc: Exception) -> Response:
     return reply(Answer(500, {"error": "internal error"}))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     delivery_config.register_lambda_context(context)
-    return app.resolve(event, context)
+    with time_budget(context.get_remaining_time_in_millis() / 1000):
+        return app.resolve(event, context)

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.gigya_keys import REFETCH_INTERVAL_SECONDS, SITE_KEYS
 from account_unlock.sources.gigya_webhook import GigyaWebhook
-from account_unlock.sources.loginradius_webhook import REPLAY_WINDOW_SECONDS, LoginRadiusWebhook
+from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
 from account_unlock.sources.pingone_subscription import MAX_EVENTS, PingOneSubscription
+from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
 from account_unlock.webhook import handle_webhook
 from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
 from local.signing import encode, gigya_webhook_headers, gigya_webhook_jwt
@@ -181,7 +182,7 @@ def test_loginradius_resent_event_unlocks_once(env, ann):
     ],
 )
 def test_loginradius_forged_or_stale_requests_are_401(env, ann, case, message):
-    moment = {"stale": time.time() - REPLAY_WINDOW_SECONDS - 60, "future": time.time() + 600}.get(case)
+    moment = {"stale": time.time() - SIGNED_BODY_WINDOW_SECONDS - 60, "future": time.time() + 600}.get(case)
     raw = lr(ann, moment=moment)
     headers = loginradius_headers(raw, "another-secret" if case == "other secret" else LOGINRADIUS_WEBHOOK_SECRET)
     if case == "tampered":

@@ -21,6 +21,7 @@ import pytest
 from account_unlock import connections
 from local.samples import LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
 from local.simulators.loginradius import LoginRadiusUser, error_body
+from tests.integration.aws_refusals import refused
 
 pytestmark = pytest.mark.integration
 
@@ -68,9 +69,14 @@ def connections_configured(env) -> None:
     env.put_secret("connection", NO_PASSWORD_CONNECTION, base | {"self_service_requires_password": False})
 
 
+def fresh_prefix() -> str:
+    """An IPv6 /64 of its own: IPv6 clients are counted per /64."""
+    return f"2001:db8:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+
+
 def fresh_ip() -> str:
     """A source address of its own per test, so that one test's attempts never count in another."""
-    return f"2001:db8::{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}"
+    return f"{fresh_prefix()}::1"
 
 
 def locked_user(env, *, password: str | None = None, **state: Any) -> tuple[LoginRadiusUser, str, str]:
@@ -113,11 +119,16 @@ def vendor_calls(env) -> list[str]:
 
 
 def audit_items(env, request_id: str) -> list[dict[str, Any]]:
+    """Every audit item of the request, oldest first: the "attempted" item (when LoginRadius was called), the outcome."""
     return env.stack.client("dynamodb").query(
         TableName=env.stack.names["AuditTable"],
         KeyConditionExpression="request_id = :r",
         ExpressionAttributeValues={":r": {"S": request_id}},
     )["Items"]
+
+
+def outcome_items(env, request_id: str) -> list[dict[str, Any]]:
+    return [item for item in audit_items(env, request_id) if item["status"]["S"] != "attempted"]
 
 
 # the documented answers ------------------------------------------------------------------------
@@ -154,7 +165,10 @@ def test_outcome_is_audited_and_measured(env):
     _, _, body = unlock(env, token, {"password": password, **captcha()}, ip=ip)
     _, _, failed = unlock(env, token, {"password": "wrong-" + password, **captcha()}, ip=ip)
 
-    [item] = audit_items(env, body["request_id"])
+    attempted, item = audit_items(env, body["request_id"])
+    assert (attempted["status"]["S"], attempted["reason"]["S"]) == ("attempted", "attempted")
+    assert attempted["requested_by"]["S"] == f"portal user from {ip}"
+    assert attempted["recorded_at"]["S"] < item["recorded_at"]["S"]
     assert item["status"]["S"] == "unlocked"
     assert item["reason"]["S"] == "unlocked"
     assert item["origin_system"]["S"] == "self-service"
@@ -163,7 +177,7 @@ def test_outcome_is_audited_and_measured(env):
     assert item["user"]["M"] == {}
     assert item["requested_by"]["S"] == f"portal user from {ip}"
     assert item["actions"]["L"] == [{"S": "auth.account.unlock"}]
-    [refused] = audit_items(env, failed["request_id"])
+    [refused] = outcome_items(env, failed["request_id"])
     assert (refused["status"]["S"], refused["reason"]["S"]) == ("failed", "invalid_password")
 
     records = env.stack.output.records()
@@ -222,7 +236,7 @@ def test_user_that_does_not_exist_gets_the_same_answer_as_an_invalid_token(env):
     assert {k: v for k, v in gone[2].items() if k != "request_id"} == {
         k: v for k, v in expired[2].items() if k != "request_id"
     }
-    [item] = audit_items(env, gone[2]["request_id"])
+    [item] = outcome_items(env, gone[2]["request_id"])
     assert item["reason"]["S"] == "user_not_found"  # the audit knows; the answer does not tell
 
 
@@ -237,7 +251,7 @@ def test_block_and_suspend_are_409_contact_the_helpdesk(env, lockout):
     assert (status, body["error"]) == (409, "contact_helpdesk")
     assert "helpdesk" in body["message"].lower()
     assert user.locked is True
-    [item] = audit_items(env, body["request_id"])
+    [item] = outcome_items(env, body["request_id"])
     assert item["reason"]["S"] == ("account_blocked" if lockout == "blocked" else "account_suspended")
     if lockout == "suspended":
         assert "locked until" in item["message"]["S"]
@@ -360,6 +374,77 @@ def test_flood_from_one_address_with_new_tokens_gets_429(env, monkeypatch):
 
     assert [status for status, _, _ in answers] == [401, 401, 401, 429]
     assert len(env.loginradius.requests) == 3
+
+
+def test_rotating_ipv6_addresses_of_one_64_share_one_counter(env, monkeypatch):
+    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
+    prefix = fresh_prefix()
+    addresses = [f"{prefix}:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}:{n}:1" for n in range(4)]
+
+    # Each request a new token and no password: 400 without a vendor call, but counted.
+    answers = [unlock(env, str(uuid.uuid4()), captcha(), ip=address) for address in addresses]
+
+    assert [status for status, _, _ in answers] == [400, 400, 400, 429]
+    assert unlock(env, str(uuid.uuid4()), captcha(), ip=f"{fresh_prefix()}::1")[0] == 400  # another /64
+
+
+def test_every_spelling_of_one_token_counts_against_the_same_limit(env):
+    _, token, _ = locked_user(env)
+    spellings = [token, token.upper(), token + "=", token.upper() + "==", token[:8].upper() + token[8:], token]
+
+    answers = [unlock(env, spelling, captcha()) for spelling in spellings]  # a new address each time
+
+    assert [status for status, _, _ in answers] == [400] * 5 + [429]
+    assert answers[-1][2]["error"] == "too_many_attempts"
+
+
+def test_a_token_over_its_limit_does_not_use_up_the_allowance_of_its_network(env, monkeypatch):
+    """Many users behind one NAT: one of them retrying after a 429 must not lock the others out."""
+    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "2")
+    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
+    nat = fresh_ip()
+    retrying, other, third = (locked_user(env)[1] for _ in range(3))
+
+    answers = [unlock(env, token, captcha(), ip=nat) for token in (retrying, retrying, retrying, retrying, other)]
+    answers.append(unlock(env, third, captcha(), ip=nat))
+
+    assert [status for status, _, _ in answers] == [400, 400, 429, 429, 400, 429]  # the last one: the NAT's ceiling
+
+
+# audit before the vendor call ------------------------------------------------------------------
+def attempted_item(params: dict[str, Any]) -> bool:
+    return params["Item"]["status"]["S"] == "attempted"
+
+
+def test_an_attempt_that_cannot_be_audited_is_503_and_never_reaches_loginradius(env):
+    user, token, password = locked_user(env)
+
+    with refused("dynamodb", "PutItem", attempted_item, code="ProvisionedThroughputExceededException", status=400):
+        status, headers, body = unlock(env, token, {"password": password, **captcha()})
+
+    assert (status, body["error"], headers["Retry-After"]) == (503, "unavailable", "30")
+    assert env.loginradius.requests == []
+    assert user.locked is True
+    assert [r for r in env.stack.output.records() if "AuditWriteFailed" in r]
+
+
+def test_an_outcome_audit_refused_after_the_unlock_still_answers_what_happened(env):
+    user, token, password = locked_user(env)
+
+    with refused("dynamodb", "PutItem", lambda params: not attempted_item(params)) as refusals:
+        status, _, body = unlock(env, token, {"password": password, **captcha()})
+
+    assert (status, body["status"]) == (200, "unlocked")  # the unlock happened: the user must know
+    assert user.locked is False
+    assert len(refusals) == 1
+    [attempted] = audit_items(env, body["request_id"])  # the trace of the vendor call is there
+    assert attempted["status"]["S"] == "attempted"
+    metric = [r for r in env.stack.output.records() if "AuditWriteFailed" in r][-1]
+    assert metric["_aws"]["CloudWatchMetrics"][0] == {
+        "Namespace": "AccountUnlock",
+        "Dimensions": [["service"]],
+        "Metrics": [{"Name": "AuditWriteFailed", "Unit": "Count"}],
+    }
 
 
 def test_attempt_counters_are_keyed_by_token_hash_never_the_token(env):

@@ -248,7 +248,6 @@ def test_github_style_delivery_unlocks_once_and_a_tampered_one_is_401(env):
 @pytest.mark.parametrize(
     "stem",
     [
-        "webhook-jira",
         "webhook-jira-automation",
         "webhook-servicenow",
         "webhook-servicenow-iam",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +15,16 @@ from account_unlock.sources.standard_webhooks import StandardWebhooks
 from account_unlock.webhook import handle_webhook
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
 from local.signing import encode, standard_webhook_headers
+from local.story_identity_events import (
+    GIGYA_SOURCE,
+    LOGINRADIUS_SOURCE,
+    PINGONE_SOURCE,
+    gigya_jwt_headers,
+    loginradius_event,
+    loginradius_headers,
+    pingone_headers,
+)
+from local.story_identity_events import configure_sources as configure_identity_sources
 from tests.integration.helpers import outcomes, pending_unlock_events, post_webhook, unique
 
 pytestmark = pytest.mark.integration
@@ -90,6 +102,62 @@ def test_body_over_256_kib_is_413(env, locked_user):
     status, answer = post_webhook(env, body)
     assert status == 413
     assert "262144" in answer["error"]
+    assert_nothing_happened(env, locked_user)
+
+
+DEEP = 5000  # past Python's recursion limit (1,000): about 10 KB of JSON
+DEEP_BODIES = {
+    "arrays": b"[" * DEEP + b"]" * DEEP,
+    "objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "a field": b'{"HookName": "ResetPassword", "HookId": "h", "Time": "t", "Data": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+}
+
+
+def gigya_signed(raw: bytes) -> dict[str, str]:
+    # The signing helper reads the body's nonce with json, which a too-deep body defeats: no nonce then.
+    with mock.patch("local.signing.json.loads", side_effect=ValueError):
+        return gigya_jwt_headers(raw)
+
+
+def identity_senders() -> dict[str, tuple[str, Callable[[bytes], dict[str, str]]]]:
+    """Every identity-event kind: its sample source and how it signs a body."""
+    return {
+        "loginradius-webhook": (LOGINRADIUS_SOURCE, loginradius_headers),
+        "gigya-webhook": (GIGYA_SOURCE, gigya_signed),
+        "pingone-subscription": (PINGONE_SOURCE, lambda _: pingone_headers()),
+        "standard-webhooks": (HELPDESK_SOURCE, lambda raw: standard_webhook_headers(WEBHOOK_SECRET, raw)),
+    }
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES)
+@pytest.mark.parametrize("kind", identity_senders())
+def test_a_signed_body_nested_too_deeply_is_400(env, locked_user, kind, body):
+    configure_identity_sources(env)
+    source, sign = identity_senders()[kind]
+    raw = DEEP_BODIES[body]
+    status, answer = post_webhook(env, raw, source=source, headers=sign(raw))
+    assert (status, answer) == (400, {"error": "body is nested too deeply"})
+    assert_nothing_happened(env, locked_user)
+
+
+@pytest.mark.parametrize("depth", [850, 900, 950, 990])
+def test_a_field_nested_just_within_the_parsers_reach_is_400(env, locked_user, depth):
+    """Parsed, but deep enough for a mapping function (``to_string(HookId)``) to exhaust the stack."""
+    configure_identity_sources(env)
+    event = loginradius_event("ResetPassword", "uid-1", "deep@example.com", hook_id="DEEP")
+    raw = encode(event).replace(b'"DEEP"', b"[" * depth + b"]" * depth)
+    status, answer = post_webhook(env, raw, source=LOGINRADIUS_SOURCE, headers=loginradius_headers(raw))
+    assert status == 400, answer
+    assert_nothing_happened(env, locked_user)
+
+
+def test_a_jwt_nested_too_deeply_is_401(env, locked_user):
+    """PyJWT refuses a header nested too deeply itself (DecodeError): a guard, not a fix."""
+    configure_identity_sources(env)
+    deep = base64.urlsafe_b64encode(b"[" * DEEP + b"]" * DEEP).rstrip(b"=").decode()
+    raw = encode({"events": [], "nonce": "n", "timestamp": 0})
+    status, answer = post_webhook(env, raw, source=GIGYA_SOURCE, headers={"X-Gigya-Sig-JWT": f"{deep}.{deep}.sig"})
+    assert status == 401, answer
     assert_nothing_happened(env, locked_user)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -221,8 +222,10 @@ def test_malformed_connection_secret_names_the_field_not_the_value(env):
 
 @pytest.mark.parametrize("name", ["eventbridge-unlock-requested.json", "eventbridge-ticket-resolved.json"])
 def test_ready_eventbridge_events_unlock_through_the_function(env, name):
-    """The events/ files `sam local invoke UnlockFunction -e ...` uses do unlock."""
+    """The events/ files `sam local invoke UnlockFunction -e ...` uses do unlock once their ``time`` is now
+    (as written, a week-old file is refused as stale: see the next test)."""
     event = json.loads((Path(__file__).resolve().parents[2] / "events" / name).read_text())
+    event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for existing in [u for u in env.pingone.users.values() if u.username == "jdoe" or u.email == "jdoe@example.com"]:
         del env.pingone.users[existing.id]
     user = env.pingone.add_user("jdoe", "jdoe@example.com")
@@ -232,3 +235,18 @@ def test_ready_eventbridge_events_unlock_through_the_function(env, name):
     assert result["status"] == "unlocked"
     assert result["request_id"] == event["detail"]["request_id"]
     assert not user.account_locked
+
+
+def test_a_ready_eventbridge_event_as_written_is_refused_as_stale(env):
+    """Its fixed ``time`` is older than the idempotency TTL: an unlock then could be a second one."""
+    event = json.loads(
+        (Path(__file__).resolve().parents[2] / "events" / "eventbridge-unlock-requested.json").read_text()
+    )
+    user = env.pingone.add_user(unique("stale"), "stale@example.com")
+    event["detail"]["user"] = {"username": user.username}
+
+    result = env.stack.invoke("UnlockFunction", event)
+
+    assert (result["status"], result["reason"]) == ("failed", "stale_request")
+    assert user.account_locked
+    assert env.pingone.calls(path="/users") == []

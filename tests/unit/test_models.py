@@ -63,3 +63,47 @@ def test_ready_eventbridge_events_are_valid_requests(name):
     event = json.loads((EVENTS / name).read_text())
     assert event["detail-type"] in ("Unlock Requested", "Ticket Resolved")
     assert UnlockRequest.model_validate(event["detail"]).connection == "pingone-workforce"
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\x85",
+        "\x9b",
+        "\u202e",
+        "\u2066",
+        "\u200f",
+        "\u200b",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+        "\U000e0041",
+        "\u2028",
+        "\u2029",
+    ],
+)
+@pytest.mark.parametrize("field", ["username", "email", "id", "login_id", "ticket_id", "request_id", "requested_by"])
+def test_identifiers_refuse_c1_bidi_zero_width_and_line_separators(field, char):
+    value = f"jdoe{char}x"
+    detail = request()
+    if field in {"username", "email", "id", "login_id"}:
+        detail["user"] = {field: value}
+    elif field == "ticket_id":
+        detail["origin"] = detail["origin"] | {"ticket_id": value}
+    else:
+        detail[field] = value
+    with pytest.raises(ValidationError) as raised:
+        UnlockRequest.model_validate(detail)
+    assert value not in str(raised.value.errors(include_input=False))
+
+
+@pytest.mark.parametrize("value", ["josé@example.com", "Zoë Ölund", "名前", "O'Brien-Smith"])
+def test_identifiers_in_any_script_are_accepted(value):
+    assert UserRef(username=value).value == value
+
+
+def test_free_text_may_carry_the_joiners_of_its_script():
+    """The reason is prose, not an identifier: Persian needs the zero-width non-joiner (U+200C)."""
+    reason = "می\u200cخواهم"
+    assert UnlockRequest.model_validate(request(reason=reason)).reason == reason

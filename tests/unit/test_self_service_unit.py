@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import pytest
+from botocore.stub import ANY, Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from account_unlock import aws
 from account_unlock.http import budget
 from account_unlock.self_service import (
     ANSWERS,
@@ -295,7 +298,9 @@ def test_the_password_goes_to_the_re_authentication_and_every_answer_to_the_unlo
         }
     ).encode()
 
-    result = attempt(connector, request(body=raw), SecretStr(TOKEN), [])
+    with Stubber(aws.client("dynamodb")) as dynamodb:
+        dynamodb.add_response("put_item", {}, {"TableName": ANY, "Item": ANY})  # the "attempted" audit item
+        result = attempt(connector, request(body=raw), SecretStr(TOKEN), [])
 
     assert result.reason == "unlocked"
     assert connector.calls == [
@@ -313,3 +318,36 @@ def test_the_password_goes_to_the_re_authentication_and_every_answer_to_the_unlo
             ),
         ),
     ]
+
+
+# the audit item before the vendor call ------------------------------------------------------------
+def test_the_attempt_is_audited_before_loginradius_is_called(monkeypatch):
+    monkeypatch.setattr(budget, "deadline", math.inf)
+    connector = RecordingConnector()
+    client = aws.client("dynamodb")
+
+    def audited(model: Any, **_: Any) -> None:
+        connector.calls.append((model.name, None))
+
+    client.meta.events.register("after-call.dynamodb.PutItem", audited, unique_id="test-audit-order")
+    try:
+        with Stubber(client) as dynamodb:
+            dynamodb.add_response("put_item", {}, {"TableName": ANY, "Item": ANY})
+            attempt(connector, request(body=json.dumps({"password": PASSWORD}).encode()), SecretStr(TOKEN), [])
+    finally:
+        client.meta.events.unregister("after-call.dynamodb.PutItem", unique_id="test-audit-order")
+    assert [name for name, _ in connector.calls] == ["PutItem", "verify_password", "unlock_with_token"]
+
+
+@pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "AccessDeniedException"])
+def test_an_attempt_that_cannot_be_audited_never_reaches_loginradius(monkeypatch, code):
+    monkeypatch.setattr(budget, "deadline", math.inf)
+    connector = RecordingConnector()
+    with Stubber(aws.client("dynamodb")) as dynamodb:
+        dynamodb.add_client_error("put_item", service_error_code=code, http_status_code=400)
+        result = attempt(connector, request(body=json.dumps({"password": PASSWORD}).encode()), SecretStr(TOKEN), [])
+
+    assert connector.calls == []
+    assert (result.reason, result.transient) == ("audit_unavailable", True)
+    reply = reply_for(request(), result)
+    assert (reply.status, reply.body["error"], reply.headers["Retry-After"]) == (503, "unavailable", "30")

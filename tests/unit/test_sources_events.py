@@ -10,6 +10,7 @@ import pytest
 
 from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
+from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
 from account_unlock.webhook import authenticate, map_delivery
 from local.samples import CONNECTIONS, HELPDESK_SOURCE, WEBHOOK_SECRET
 from local.story_ticketing import EVENT_TIME, EVENTS_DIR, sample_events, sample_requests, source_configs
@@ -76,4 +77,13 @@ def test_a_timestamped_event_is_stale_six_minutes_later(stem):
     delivery = delivery_of(event, EVENT_TIME + 360)
     config = SourceConfig.model_validate(CONFIGS[delivery.source])
     with pytest.raises(Unauthorized, match="outside the tolerance"):
+        authenticate(config, SOURCE_KINDS[config.kind], delivery)
+
+
+def test_the_jira_event_is_stale_once_its_signed_timestamp_is_older_than_the_window():
+    """Jira signs the body's ``timestamp``: a captured delivery is refused after the 48 h window."""
+    event = load("webhook-jira")
+    delivery = delivery_of(event, EVENT_TIME + SIGNED_BODY_WINDOW_SECONDS + 60)
+    config = SourceConfig.model_validate(CONFIGS[delivery.source])
+    with pytest.raises(Unauthorized, match="timestamp"):
         authenticate(config, SOURCE_KINDS[config.kind], delivery)

@@ -22,9 +22,20 @@ DOC_PAYLOAD = b"Hello, World!"
 DOC_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
 
 
-def verify(headers: dict[str, str], body: bytes = BODY, secrets: list[str] | None = None) -> str | None:
-    delivery = Delivery("github", {k.lower(): v for k, v in headers.items()}, body, 0.0)
+RECEIVED = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+HOUR = 3600
+
+
+def verify(
+    headers: dict[str, str], body: bytes = BODY, secrets: list[str] | None = None, received: float = RECEIVED
+) -> str | None:
+    delivery = Delivery("github", {k.lower(): v for k, v in headers.items()}, body, received)
     return KIND.authenticate(delivery, [GITHUB_SECRET] if secrets is None else secrets)
+
+
+def sent_at(value: object) -> tuple[dict[str, str], bytes]:
+    body = encode(ticket_body("INC-2001", {"username": "omar.haddad"}) | {"sent_at": value})
+    return github_headers(GITHUB_SECRET, body, delivery="d-1"), body
 
 
 def test_githubs_documented_example_verifies():
@@ -51,6 +62,45 @@ def test_the_sha1_header_alone_is_not_enough():
     headers = {"X-Hub-Signature": "sha1=0000000000000000000000000000000000000000", "X-GitHub-Delivery": "d"}
     with pytest.raises(Unauthorized, match="missing header x-hub-signature-256"):
         verify(headers)
+
+
+# replays: only the body is signed, so a signed time can only be in the body -------------------------
+def test_a_body_without_sent_at_is_accepted_whenever_it_arrives():
+    """GitHub itself signs no time: the delivery id and the business key are the only replay guards."""
+    headers = github_headers(GITHUB_SECRET, BODY, delivery="d-1")
+    assert verify(headers, received=RECEIVED) == verify(headers, received=RECEIVED + 30 * 24 * HOUR) == "d-1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [RECEIVED, RECEIVED - 47 * HOUR, int(RECEIVED * 1000) - 3_600_000, "2025-12-31T23:00:00Z", RECEIVED + 240],
+)
+def test_a_sent_at_within_the_window_is_accepted(value):
+    assert verify(*sent_at(value)) == "d-1"
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (RECEIVED - 8 * 24 * HOUR, "sent_at is outside the replay window"),  # a capture replayed after 8 days
+        (RECEIVED - 49 * HOUR, "sent_at is outside the replay window"),
+        ("2025-12-24T00:00:00Z", "sent_at is outside the replay window"),
+        (RECEIVED + 6 * 60, "sent_at is outside the replay window"),
+        (None, "sent_at is missing or not a time"),
+        ("last week", "sent_at is missing or not a time"),
+    ],
+)
+def test_a_stale_or_unreadable_sent_at_is_refused(value, error):
+    with pytest.raises(Unauthorized, match=error):
+        verify(*sent_at(value))
+
+
+def test_sent_at_cannot_be_removed_without_breaking_the_signature():
+    headers, body = sent_at(RECEIVED - 8 * 24 * HOUR)
+    stripped = body.replace(b',"sent_at":' + str(RECEIVED - 8 * 24 * HOUR).encode(), b"")
+    assert stripped != body
+    with pytest.raises(Unauthorized, match="signature verification failed"):
+        verify(headers, stripped)
 
 
 def test_the_generic_ticket_preset_is_reused():

@@ -6,9 +6,10 @@ import contextlib
 import copy
 import hashlib
 import hmac
+import json
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
@@ -30,11 +31,21 @@ AUTOMATION = JiraAutomation()
 PICKER = {"accountId": "5b10a2844c20165700ede21g", "emailAddress": "noah.berg@example.com", "displayName": "Noah"}
 PAYLOAD = jira_issue_updated("HELP-42", PICKER)
 BODY = encode(PAYLOAD)
+RECEIVED = PAYLOAD["timestamp"] / 1000  # Jira's body timestamp is in unix milliseconds
+HOUR_MS = 3600 * 1000
 
 
-def verify(kind, headers: dict[str, str], body: bytes = BODY, secrets: list[str] | None = None):
-    delivery = Delivery("jira", {k.lower(): v for k, v in headers.items()}, body, 0.0)
+def verify(
+    kind, headers: dict[str, str], body: bytes = BODY, secrets: list[str] | None = None, received: float = RECEIVED
+):
+    delivery = Delivery("jira", {k.lower(): v for k, v in headers.items()}, body, received)
     return kind.authenticate(delivery, [JIRA_SECRET] if secrets is None else secrets)
+
+
+def signed_at(timestamp: object) -> tuple[dict[str, str], bytes]:
+    """Headers and body of the sample delivery with its signed ``timestamp`` replaced."""
+    body = encode(PAYLOAD | {"timestamp": timestamp})
+    return jira_headers(JIRA_SECRET, body, identifier="id-1"), body
 
 
 # jira: authentication --------------------------------------------------------------------------
@@ -71,6 +82,46 @@ def test_unsigned_or_otherwise_signed_deliveries_are_rejected(value):
     headers = jira_headers(JIRA_SECRET, BODY) | {"X-Hub-Signature": value}
     with pytest.raises(Unauthorized):
         verify(JIRA, headers)
+
+
+# jira: the signed timestamp (unix ms) bounds replays ------------------------------------------------
+@pytest.mark.parametrize("age_ms", [0, 30 * 60 * 1000, 47 * HOUR_MS, -4 * 60 * 1000])
+def test_a_retry_keeps_its_original_timestamp_and_is_accepted_within_the_window(age_ms):
+    """Jira retries for up to 30 minutes with the same body, so the same signed timestamp."""
+    headers, body = signed_at(PAYLOAD["timestamp"] - age_ms)
+    assert verify(JIRA, headers, body) == "id-1"
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "error"),
+    [
+        (PAYLOAD["timestamp"] - 8 * 24 * HOUR_MS, "timestamp is outside the replay window"),  # replayed after 8 days
+        (PAYLOAD["timestamp"] - 49 * HOUR_MS, "timestamp is outside the replay window"),
+        (PAYLOAD["timestamp"] + 6 * 60 * 1000, "timestamp is outside the replay window"),  # ahead of the clock
+        (None, "timestamp is missing or not a time"),
+        ("yesterday", "timestamp is missing or not a time"),
+        (True, "timestamp is missing or not a time"),
+    ],
+)
+def test_a_stale_future_or_missing_signed_timestamp_is_refused(timestamp, error):
+    headers, body = signed_at(timestamp)
+    with pytest.raises(Unauthorized, match=error):
+        verify(JIRA, headers, body)
+
+
+def test_the_timestamp_cannot_be_removed_without_breaking_the_signature():
+    """Every Jira body has one, so a captured delivery always carries its time."""
+    headers, body = signed_at(PAYLOAD["timestamp"] - 8 * 24 * HOUR_MS)
+    stripped = encode({k: v for k, v in json.loads(body).items() if k != "timestamp"})
+    with pytest.raises(Unauthorized, match="signature verification failed"):
+        verify(JIRA, headers, stripped)
+    assert verify(JIRA, jira_headers(JIRA_SECRET, stripped, identifier="id-2"), stripped) == "id-2"  # not Jira's
+
+
+def test_the_timestamp_is_checked_only_once_the_signature_verifies():
+    headers, body = signed_at(0)
+    with pytest.raises(Unauthorized, match="signature verification failed"):
+        verify(JIRA, headers, body.replace(b"noah.berg", b"admin"))
 
 
 def test_without_an_identifier_there_is_no_delivery_id():
@@ -191,9 +242,33 @@ def test_automation_body_in_progress_is_not_resolved():
 
 
 # properties ------------------------------------------------------------------------------------
+def json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except ValueError:
+        return False
+
+
 @given(body=st.binary(max_size=200), secret=st.text(min_size=1, max_size=30), identifier=st.text(min_size=1))
-def test_any_body_signed_the_jira_way_is_accepted(body, secret, identifier):
+def test_any_body_that_is_not_a_json_object_signed_the_jira_way_is_accepted(body, secret, identifier):
+    """Left to the mapping, which answers 400: there is no timestamp to check."""
+    assume(not json_object(body))
     assert verify(JIRA, jira_headers(secret, body, identifier=identifier), body, [secret]) == identifier
+
+
+@given(age=st.floats(allow_nan=True, allow_infinity=True) | st.integers(), secret=st.text(min_size=1, max_size=30))
+def test_a_signed_json_body_is_accepted_only_within_the_window(age, secret):
+    """``age`` in ms before receipt; the window is 5 minutes ahead to 48 hours back (edges left out)."""
+    edges = (-300 * 1000, 48 * HOUR_MS)
+    assume(all(not abs(age - edge) < 1000 for edge in edges))
+    body = encode(PAYLOAD | {"timestamp": PAYLOAD["timestamp"] - age})
+    headers = jira_headers(secret, body, identifier="id-1")
+    inside = edges[0] <= age <= edges[1]
+    try:
+        accepted = verify(JIRA, headers, body, [secret]) == "id-1"
+    except Unauthorized:
+        accepted = False
+    assert accepted == inside
 
 
 JSONISH = st.recursive(

@@ -100,8 +100,10 @@ def stack_stand_ins(kind: str) -> Iterator[list[dict[str, Any]]]:
     config = SourceConfig.model_validate(sample.source_configs()[case.source])
     handed_off: list[dict[str, Any]] = []
 
-    def hand_off(kind_: Any, source: str, delivery_id: str | None, requests: list[Any], skipped: list[str]) -> Answer:
-        handed_off.append({"delivery_id": delivery_id, "requests": requests})
+    def hand_off(
+        kind_: Any, source: str, delivery_id: str | None, requests: list[Any], skipped: list[str], *, digest: str
+    ) -> Answer:
+        handed_off.append({"delivery_id": delivery_id, "requests": requests, "digest": digest})
         return Answer(202, {"status": "accepted", "request_id": requests[0].request_id})
 
     with (
@@ -178,6 +180,40 @@ def test_a_genuine_but_malformed_body_is_400(kind):
     for body in (b"not json", b"[]", json.dumps({"ticket": {}}).encode()):
         answer, _ = send(kind, body, case.sign(body))
         assert answer.status == 400, (body, answer.body)
+
+
+DEEP = 5000  # past Python's recursion limit (1,000), about 10 KB of JSON
+
+
+@pytest.mark.parametrize("kind", CASES)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * DEEP + b"]" * DEEP,
+        b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        b'{"ticket": {"id": "X", "status": "resolved"}, "user": {"username": "x"}, "reason": '
+        + b"[" * DEEP
+        + b"]" * DEEP
+        + b"}",
+    ],
+    ids=["arrays", "objects", "inside a ticket"],
+)
+def test_a_genuine_body_nested_too_deeply_is_400(kind, body):
+    case = CASES[kind]
+    answer, handed_off = send(kind, body, case.sign(body))
+    assert (answer.status, answer.body) == (400, {"error": "body is nested too deeply"})
+    assert handed_off == [{"auth_failures": 0}]
+
+
+@pytest.mark.parametrize("kind", CASES)
+def test_a_field_too_deep_for_a_mapping_function_is_400(kind):
+    """A body parsed just within the recursion limit can still exhaust it in ``to_string``."""
+    case = CASES[kind]
+    body = encode(case.resolved)
+    with mock.patch.object(webhook, "extract", side_effect=RecursionError):
+        answer, handed_off = send(kind, body, case.sign(body))
+    assert (answer.status, answer.body) == (400, {"error": "a field is nested too deeply"})
+    assert handed_off == [{"auth_failures": 0}]
 
 
 @pytest.mark.parametrize("kind", CASES)

@@ -1,8 +1,14 @@
-"""Attempt limits of the self-service path: per access token and per source IP, per time window.
+"""Attempt limits of the self-service path: per access token, and a higher ceiling per client network.
 
 One DynamoDB item per (scope, key, window) holds an atomic counter: ``UpdateItem ADD attempts 1``
 conditional on ``attempts < max``. When the condition fails the attempt is refused before any vendor
-call. Tokens are keyed by their SHA-256 (the table never holds a token); items expire by TTL.
+call. Tokens are keyed by the SHA-256 of their normalised form (the table never holds a token); items
+expire by TTL.
+
+The token limit is the per-user limit: LoginRadius issues a token per signed-in session, and neither
+self-service call names the user, so the token is what is known of the user before the vendor call.
+The per-IP limit is only a ceiling against floods of fresh tokens, high enough for many users behind
+one NAT; an IPv6 client counts per /64 (one subscriber's prefix), so rotating addresses gain nothing.
 
 Windows are fixed (``floor(now / window)``): at a window boundary a client may get up to twice the
 limit in a short time, which API Gateway's throttling bounds. When DynamoDB cannot be reached the
@@ -12,9 +18,9 @@ path fails closed (``TransientError``): an unlock is never attempted without its
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import os
-import re
 import time
 from dataclasses import dataclass
 
@@ -24,8 +30,7 @@ from pydantic import SecretStr
 from account_unlock.aws import client
 from account_unlock.errors import TransientError
 
-# API Gateway's requestContext.identity.sourceIp: an IPv4 or IPv6 address.
-SOURCE_IP = re.compile(r"^[0-9A-Fa-f:.]{2,45}$")
+IPV6_CLIENT_PREFIX = 64
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def limits() -> AttemptLimits:
     return AttemptLimits(
         table=env.get("SELF_SERVICE_ATTEMPTS_TABLE", "account-unlock-self-service-attempts"),
         per_token=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "5"))),
-        per_ip=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "20"))),
+        per_ip=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "100"))),
         window_seconds=max(1, int(env.get("SELF_SERVICE_ATTEMPT_WINDOW_SECONDS", "900"))),
     )
 
@@ -57,24 +62,42 @@ class AttemptLimitReached(Exception):
 
 
 def token_fingerprint(token: SecretStr) -> str:
-    """SHA-256 of the token, hex: the only form of a token that is ever stored."""
-    return hashlib.sha256(token.get_secret_value().encode()).hexdigest()
+    """SHA-256 of the token as counted, hex: the only form of a token that is ever stored.
+
+    The token is trimmed, stripped of base64 padding and lower-cased first, so that spelling one token
+    another way never earns it a fresh counter (tokens that differ only so share one: stricter, never looser).
+    """
+    counted = token.get_secret_value().strip().rstrip("=").lower()
+    return hashlib.sha256(counted.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def client_network(source_ip: str) -> str:
+    """The key of the per-IP counter: an IPv4 address, an IPv6 /64, or ``unknown``."""
+    try:
+        address = ipaddress.ip_address(source_ip)
+    except ValueError:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+    return str(address)
 
 
 def register(source_ip: str, fingerprint: str | None, now: float | None = None) -> None:
-    """Count one attempt for the source IP, then for the token; raise when either is over its limit.
+    """Count one attempt for the token, then for the client network; raise when either is over its limit.
 
-    The IP is counted first, so a flood with ever new tokens from one address is stopped by the IP
-    limit; a token's own limit holds across addresses.
+    The token is counted first, so a token over its limit no longer uses up its network's allowance
+    (one user retrying after a 429 does not lock out the others behind the same NAT); a flood with
+    ever new tokens from one network is stopped by the network's ceiling.
     """
     settings = limits()
     now = time.time() if now is None else now
     window = int(now // settings.window_seconds)
     ends = (window + 1) * settings.window_seconds
-    ip = source_ip if SOURCE_IP.fullmatch(source_ip or "") else "unknown"
-    counters = [("ip", ip, settings.per_ip)]
+    counters = [("ip", client_network(source_ip), settings.per_ip)]
     if fingerprint is not None:
-        counters.append(("token", fingerprint, settings.per_token))
+        counters.insert(0, ("token", fingerprint, settings.per_token))
     for scope, key, maximum in counters:
         if not _count(settings, f"{scope}#{key}#{window}", maximum, expires_at=ends + settings.window_seconds):
             raise AttemptLimitReached(scope, max(1, math.ceil(ends - now)))

@@ -1,23 +1,27 @@
-"""The audit trail: one DynamoDB item per decision (who asked, what, when, outcome)."""
+"""The audit trail: one DynamoDB item per decision (who asked, what, when, outcome).
+
+The self-service path also writes an ``attempted`` item before it calls the vendor, so that no
+vendor call is ever made without a trace, even when the outcome's item cannot be written after it.
+Items of one request are told apart by ``recorded_at`` (microseconds).
+"""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from account_unlock.aws import client
 from account_unlock.config import settings
 from account_unlock.models import UnlockOutcome
 
 AUDIT_RETENTION_SECONDS = 400 * 24 * 3600
+ATTEMPTED = "attempted"
 
 
 def record(outcome: UnlockOutcome) -> None:
     """Write the outcome. Identifiers only: the item never holds a secret, token or password."""
-    now = datetime.now(UTC)
     item = {
-        "request_id": {"S": outcome.request_id},
-        "recorded_at": {"S": now.isoformat(timespec="milliseconds")},
         "status": {"S": outcome.status},
         "reason": {"S": outcome.reason},
         "message": {"S": outcome.message},
@@ -26,7 +30,6 @@ def record(outcome: UnlockOutcome) -> None:
         "user": {"M": {key: {"S": value} for key, value in outcome.user.items()}},
         "origin_system": {"S": outcome.origin.system},
         "actions": {"L": [{"S": action} for action in outcome.actions]},
-        "expires_at": {"N": str(int(time.time()) + AUDIT_RETENTION_SECONDS)},
     }
     optional = {
         "ticket_id": outcome.origin.ticket_id,
@@ -35,5 +38,30 @@ def record(outcome: UnlockOutcome) -> None:
         "requested_by": outcome.requested_by,
         "vendor_reference": outcome.vendor_reference,
     }
-    item |= {key: {"S": value} for key, value in optional.items() if value}
+    put(outcome.request_id, item | {key: {"S": value} for key, value in optional.items() if value})
+
+
+def record_attempt(*, request_id: str, connection: str, vendor: str, origin_system: str, requested_by: str) -> None:
+    """Write that the vendor is about to be called for ``request_id`` (status and reason ``attempted``)."""
+    item = {
+        "status": {"S": ATTEMPTED},
+        "reason": {"S": ATTEMPTED},
+        "message": {"S": f"calling {vendor}; the outcome follows in its own item"},
+        "connection": {"S": connection},
+        "vendor": {"S": vendor},
+        "user": {"M": {}},
+        "origin_system": {"S": origin_system},
+        "actions": {"L": []},
+        "requested_by": {"S": requested_by},
+    }
+    put(request_id, item)
+
+
+def put(request_id: str, item: dict[str, Any]) -> None:
+    now = datetime.now(UTC)
+    item |= {
+        "request_id": {"S": request_id},
+        "recorded_at": {"S": now.isoformat(timespec="microseconds")},
+        "expires_at": {"N": str(int(time.time()) + AUDIT_RETENTION_SECONDS)},
+    }
     client("dynamodb").put_item(TableName=settings().audit_table, Item=item)

@@ -12,6 +12,7 @@ class Settings:
     secret_prefix: str
     event_bus_name: str
     idempotency_table: str
+    delivery_table: str
     audit_table: str
     secret_max_age: int
     idempotency_ttl_seconds: int
@@ -26,8 +27,9 @@ def settings() -> Settings:
         secret_prefix=env.get("SECRET_PREFIX", "account-unlock").rstrip("/"),
         event_bus_name=env.get("EVENT_BUS_NAME", "account-unlock"),
         idempotency_table=env.get("IDEMPOTENCY_TABLE", "account-unlock-idempotency"),
+        delivery_table=env.get("DELIVERY_TABLE", "account-unlock-deliveries"),
         audit_table=env.get("AUDIT_TABLE", "account-unlock-audit"),
         secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
-        idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_HOURS", "168")) * 3600,
+        idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_DAYS", "7")) * 86400,
         event_source=env.get("EVENT_SOURCE", "account-unlock"),
     )

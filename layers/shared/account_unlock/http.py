@@ -33,13 +33,17 @@ USER_AGENT = "account-unlock/1.0"
 
 
 class Budget:
-    """Wall-clock deadline for the vendor calls of the current invocation."""
+    """Wall-clock deadline for the vendor (or, ``aws.deadline``, the AWS) calls of the current invocation."""
 
     def __init__(self) -> None:
         self.deadline = math.inf
 
     def start(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
+
+    def stop(self) -> None:
+        """No deadline (between invocations)."""
+        self.deadline = math.inf
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -119,6 +123,15 @@ class VendorHttp:
         try:
             session = self.write_session if write else self.session
             return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+        except (
+            requests.exceptions.InvalidURL,  # InvalidProxyURL too
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+        ):  # raised before anything is sent: no retry can fix the connection's URL or a header
+            raise PermanentError(
+                "config_invalid", f"{self.vendor}: the request URL or a header is not valid (check the connection)"
+            ) from None
         except requests.Timeout:
             raise TransientError("vendor_timeout", f"{self.vendor} did not answer in time") from None
         except (requests.ConnectionError, RetryError) as exc:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from account_unlock.validation import plain_text
 
 TICKET_RESOLVED = "Ticket Resolved"
 UNLOCK_REQUESTED = "Unlock Requested"
@@ -16,9 +18,20 @@ ACCOUNT_UNLOCKED = "Account Unlocked"
 UNLOCK_FAILED = "Unlock Failed"
 REQUEST_DETAIL_TYPES = (TICKET_RESOLVED, UNLOCK_REQUESTED)
 
-# Printable text without control characters: identifiers end up in URLs, logs and audit records.
+
+def _identifier(value: str) -> str:
+    if not plain_text(value):
+        raise ValueError("contains a control, invisible formatting or line separator character")
+    return value
+
+
+# Identifiers end up in vendor filters, URLs, logs and audit records: printable text without control
+# characters (the pattern, published in the schemas), nor C1 controls, bidi overrides, zero-width
+# characters or line separators (``validation.plain_text``), which would make one value look like another.
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    AfterValidator(_identifier),
 ]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]

@@ -20,7 +20,7 @@ from account_unlock.steps import Steps, Write
 # The business key of a request: the same for every retry, replay and duplicate delivery of it.
 BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user]"
 
-step_persistence = persistence_layer()
+step_persistence = persistence_layer(settings().idempotency_table)
 step_config = IdempotencyConfig(expires_after_seconds=settings().idempotency_ttl_seconds)
 
 

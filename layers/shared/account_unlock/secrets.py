@@ -7,12 +7,14 @@ the secret, never its contents.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
 from botocore.exceptions import ClientError
 
+from account_unlock import aws
 from account_unlock.config import settings
 from account_unlock.errors import PermanentError, TransientError
 
@@ -20,6 +22,12 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NOT_FOUND_CODES = {"ResourceNotFoundException", "InvalidRequestException"}
 
 Kind = Literal["connection", "source"]
+
+
+@cache
+def provider() -> parameters.SecretsProvider:
+    """Powertools' secrets provider on the container's Secrets Manager client (its timeouts and deadline)."""
+    return parameters.SecretsProvider(boto3_client=aws.client("secretsmanager"))
 
 
 def load_secret(kind: Kind, name: str) -> dict[str, Any]:
@@ -33,7 +41,7 @@ def load_secret(kind: Kind, name: str) -> dict[str, Any]:
         raise PermanentError(f"unknown_{kind}", f"{kind} name is not valid")
     path = f"{settings().secret_prefix}/{kind}s/{name}"
     try:
-        value = parameters.get_secret(path, transform="json", max_age=settings().secret_max_age)
+        value = provider().get(path, transform="json", max_age=settings().secret_max_age)
     except TransformParameterError:
         raise PermanentError("config_invalid", f"{kind} '{name}': secret is not valid JSON") from None
     except GetParameterError as exc:

@@ -14,7 +14,9 @@ its body carries the bot-protection and security answers that lift the lockout).
 that one call only: a captcha answer can be verified once (Google reCAPTCHA, Verifying the user's
 response, https://developers.google.com/recaptcha/docs/verify). The answer is immediate JSON the portal
 can show (docs/self-service.md has the table). Every answer that passed the attempt limit is audited and
-measured like any other unlock, with origin system ``self-service``.
+measured like any other unlock, with origin system ``self-service``. LoginRadius is called only once
+an ``attempted`` audit item is written (otherwise 503 + ``Retry-After``, no vendor call); the outcome's
+item after the call is logged and counted (``AuditWriteFailed``) when it fails, and the answer stands.
 
 Secrets: the access token, the password and the security answers live only in this request's memory,
 as ``SecretStr``. They are never logged, queued, persisted (there is no idempotency record: unlocking
@@ -24,6 +26,7 @@ validation errors name fields, never values. The attempt counters hold the token
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -36,12 +39,13 @@ from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError
 
-from account_unlock import attempts, http
+from account_unlock import attempts, audit, http
+from account_unlock.aws import AWS_ERRORS
 from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.models import Origin, UnlockOutcome
 from account_unlock.observability import logger, metrics
-from account_unlock.outcomes import record_outcome
+from account_unlock.outcomes import audited, record_outcome
 from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConnector
 
 ORIGIN_SYSTEM = "self-service"
@@ -196,6 +200,10 @@ def attempt(
     secrets += body.secret_values()  # the caller scrubs the audit message of these too
     if body.password is None and connector.config.self_service_requires_password:
         return Result("password_required", "the connection requires the password and none was given")
+    try:
+        audit_attempt(request)
+    except AWS_ERRORS:
+        return Result("audit_unavailable", "the attempt could not be audited: LoginRadius not called", transient=True)
     http.budget.start(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5))
     answers = body.answers()
     started = time.perf_counter()
@@ -256,8 +264,31 @@ def self_service_connector(name: str) -> LoginRadiusConnector:
     return connector
 
 
+def requester(request: PortalRequest) -> str:
+    return f"portal user from {request.source_ip}"[:256]
+
+
+def audit_attempt(request: PortalRequest) -> None:
+    """The ``attempted`` audit item, written before LoginRadius is called; a failure is raised."""
+    audited(
+        lambda: audit.record_attempt(
+            request_id=request.request_id,
+            connection=request.connection,
+            vendor=LoginRadiusConnector.vendor,
+            origin_system=ORIGIN_SYSTEM,
+            requested_by=requester(request),
+        ),
+        request.request_id,
+    )
+
+
 def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
-    """Audit and measure the outcome like every unlock; the user is not named (see docs/self-service.md)."""
+    """Audit and measure the outcome like every unlock; the user is not named (see docs/self-service.md).
+
+    A failed audit write is logged and counted by ``record_outcome`` and not raised: the user is told
+    what happened at LoginRadius (an unlock is not undone); if LoginRadius was called, the attempt's
+    own item is already written.
+    """
     outcome = UnlockOutcome(
         request_id=request.request_id,
         status="unlocked" if result.reason == "unlocked" else "failed",
@@ -267,10 +298,11 @@ def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
         vendor=LoginRadiusConnector.vendor,
         user={},
         origin=Origin(system=ORIGIN_SYSTEM),
-        requested_by=f"portal user from {request.source_ip}"[:256],
+        requested_by=requester(request),
         actions=result.actions,
     )
-    record_outcome(outcome)
+    with contextlib.suppress(*AWS_ERRORS):
+        record_outcome(outcome)
 
 
 def reply_for(request: PortalRequest, result: Result) -> Reply:

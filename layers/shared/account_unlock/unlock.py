@@ -7,11 +7,18 @@ a replayed event returns the stored outcome without calling the vendor again.
 Permanent failures are outcomes: recorded, published as "Unlock Failed" and stored as the idempotent
 result, never retried. Transient failures are raised after the in-process retries, so no record is
 kept and Lambda's async retries, then the on-failure destination (DLQ), take over.
+
+The records last the idempotency TTL (``IdempotencyTtlDays``); an event older than that (an archive
+replay keeps the event's original ``time``) could unlock again, so it is refused as ``stale_request``
+(see ``fresh``): recorded and published, never retried, no vendor call.
+The audit item and the outcome event must both be written: a failure of either is raised, so the
+request is retried (and dead-lettered after Lambda's retries); the retry repeats no vendor write.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,21 +29,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from account_unlock import events, http
+from account_unlock.aws import AWS_ERRORS
 from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
-from account_unlock.outcomes import record_outcome
+from account_unlock.outcomes import record_outcome, write_failed
 from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
 from account_unlock.steps import Steps
 from account_unlock.vendors.base import Connector, VendorResult
 
 # Time kept back from the Lambda timeout to record the outcome after the last vendor call.
 BUDGET_MARGIN_SECONDS = 5.0
+# How far ahead of our clock an event's time may be (a producer may set PutEvents' Time).
+CLOCK_SKEW_SECONDS = 300
 
-persistence = persistence_layer()
+persistence = persistence_layer(settings().idempotency_table)
 idempotency_config = IdempotencyConfig(
     event_key_jmespath=BUSINESS_KEY,
     raise_on_no_idempotency_key=True,
@@ -61,6 +71,9 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     except ValidationError as exc:
         fields = sorted({".".join(str(p) for p in err["loc"]) or "detail" for err in exc.errors()})
         return finish(invalid_outcome(envelope.detail, f"invalid fields: {', '.join(fields)}"))
+    if not fresh(envelope.time, time.time()):
+        message = f"the event's time {envelope.time.isoformat()} is outside the replay window"
+        return finish(outcome(request, "unknown", "failed", "stale_request", message, None))
     http.budget.start(context.get_remaining_time_in_millis() / 1000 - BUDGET_MARGIN_SECONDS)
     return unlock_once(request=request.model_dump(mode="json", exclude_none=True))
 
@@ -68,6 +81,18 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
 @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)
 def unlock_once(request: dict[str, Any]) -> dict[str, Any]:
     return finish(perform(UnlockRequest.model_validate(request), RecordedSteps(request)))
+
+
+def fresh(event_time: datetime, now: float) -> bool:
+    """Whether the idempotency records of an event stamped ``event_time`` still exist at ``now``.
+
+    They were written when the event was first handled, at the earliest ``CLOCK_SKEW_SECONDS`` before
+    its time, and expire ``idempotency_ttl_seconds`` after that: an older event, or one stamped further
+    ahead, would be handled as new.
+    """
+    stamped = event_time if event_time.tzinfo else event_time.replace(tzinfo=UTC)
+    age = now - stamped.timestamp()
+    return -CLOCK_SKEW_SECONDS <= age <= settings().idempotency_ttl_seconds - CLOCK_SKEW_SECONDS
 
 
 def perform(request: UnlockRequest, steps: Steps) -> UnlockOutcome:
@@ -141,11 +166,16 @@ def invalid_outcome(detail: Any, message: str) -> UnlockOutcome:
 
 
 def finish(result: UnlockOutcome) -> dict[str, Any]:
-    """Audit, measure and publish the outcome. A failure here is logged, never a second unlock."""
+    """Audit, measure and publish the outcome; a failed write is raised, so the request is retried.
+
+    Inside ``unlock_once`` the raise also drops the request's idempotency record; the retry gets the
+    completed vendor writes back from the recorded steps and writes them nothing more.
+    """
     detail = record_outcome(result)
     try:
         events.publish(result.detail_type, detail, settings().event_source)
-    except Exception:
-        logger.exception("outcome event not published")
-        metrics.add_metric(name="OutcomePublishFailed", unit=MetricUnit.Count, value=1)
+    except (TransientError, *AWS_ERRORS):
+        logger.exception("outcome event not published", extra={"request_id": result.request_id})
+        write_failed("OutcomePublishFailed")
+        raise
     return detail

@@ -2,28 +2,44 @@
 
 Every client error is a 4xx with a short JSON error and changes nothing: no event is put on the bus
 unless the request is authentic, well-formed, resolved and allowed. Only a failure of AWS itself
-(Secrets Manager, DynamoDB, EventBridge), or of what verifies a sender (a vendor's signing keys),
-answers 503, so that the sender retries instead of losing the ticket.
+(Secrets Manager, DynamoDB, EventBridge: refused, failing, throttled or too slow for the time
+budget), or of what verifies a sender (a vendor's signing keys), answers 503 + Retry-After, so that
+the sender retries instead of losing the ticket.
 
-A delivery the sender retries (same delivery id) is accepted once: the answer is stored for
-``DELIVERY_TTL_SECONDS`` (Powertools Idempotency) and returned again without a second event. The
-unlock function then deduplicates on the business key, whatever the delivery.
+A delivery the sender retries (same delivery id, same body) is accepted once: the answer is stored
+for ``DELIVERY_TTL_SECONDS`` (Powertools Idempotency, keyed on source, delivery id and the SHA-256 of
+the raw body) and returned again without a second event. Most senders do not sign their delivery id,
+so a known id with another body is another delivery, processed on its own. The unlock function then
+deduplicates on the business key, whatever the delivery.
+
+The delivery record is claimed before the events are put on the bus and completed after. When
+DynamoDB fails to complete it although the events are on the bus, the answer is still 202 (nothing
+to retry); a redelivery then finds the claim (409 + Retry-After until it lapses) and publishes again,
+which the business key makes one unlock.
+
+Time: ``time_budget`` bounds the invocation's AWS calls (``aws.deadline``) and vendor calls
+(``http.budget``) so that an answer, a 503 at worst, is sent before Lambda's timeout.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
+    IdempotencyPersistenceLayerError,
+)
 from pydantic import ValidationError
 
-from account_unlock import events
+from account_unlock import aws, events, http
 from account_unlock.config import settings
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
@@ -31,17 +47,21 @@ from account_unlock.models import Origin, UnlockRequest
 from account_unlock.observability import logger
 from account_unlock.secrets import load_secret
 from account_unlock.sources import SOURCE_KINDS
-from account_unlock.sources.base import Delivery, SourceConfig, SourceKind, Unauthorized
+from account_unlock.sources.base import Delivery, NestedTooDeeply, SourceConfig, SourceKind, Unauthorized
 from account_unlock.sources.mapping import FieldMap, MappingError, extract
+from account_unlock.sources.signatures import body_digest
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # the Lambda invocation payload; each kind sets its own, lower, limit
 DELIVERY_TTL_SECONDS = 72 * 3600
 REQUEST_NAMESPACE = uuid.UUID("6f1c1c52-3c7e-4d0e-9a51-2b8f3f0c9a10")
 RETRY_LATER = {"Retry-After": "30"}
+ANSWER_MARGIN_SECONDS = 1.0  # kept from Lambda's timeout to answer after the last AWS call
+# What DynamoDB or EventBridge failing looks like on the hand-off (Powertools wraps the store's errors).
+AWS_FAILURES = (TransientError, IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError, *aws.AWS_ERRORS)
 
-persistence = persistence_layer()
+persistence = persistence_layer(settings().delivery_table)
 delivery_config = IdempotencyConfig(
-    event_key_jmespath="[source, delivery_id]", expires_after_seconds=DELIVERY_TTL_SECONDS
+    event_key_jmespath="[source, delivery_id, body_digest]", expires_after_seconds=DELIVERY_TTL_SECONDS
 )
 
 
@@ -52,8 +72,32 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Receipt:
+    """What the hand-off published, set as soon as the events are on the bus."""
+
+    result: dict[str, Any] | None = None
+
+
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
     return Answer(status, {"error": message}, headers or {})
+
+
+@contextmanager
+def time_budget(remaining_seconds: float) -> Iterator[None]:
+    """Bound one invocation's calls by the Lambda's remaining time (restored afterwards: the local
+    stack runs every function in one process).
+
+    AWS calls end ``ANSWER_MARGIN_SECONDS`` before the timeout; vendor calls (the Gigya key fetch)
+    end early enough to leave one full AWS attempt (``aws.attempt_seconds``) for the hand-off.
+    """
+    aws.deadline.start(remaining_seconds - ANSWER_MARGIN_SECONDS)
+    http.budget.start(remaining_seconds - ANSWER_MARGIN_SECONDS - aws.attempt_seconds(1, aws.MAX_ATTEMPTS))
+    try:
+        yield
+    finally:
+        aws.deadline.stop()
+        http.budget.stop()
 
 
 def handle_webhook(
@@ -90,13 +134,14 @@ def handle_webhook(
     except TransientError as exc:  # what verifies the sender is out of reach (a vendor's signing keys)
         logger.warning("webhook could not be verified now", extra={"source": source, "why": exc.message})
         return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    digest = body_digest(body)
     try:
-        requests, skipped = map_delivery(config, kind, delivery, delivery_id)
+        requests, skipped = map_delivery(config, kind, delivery, delivery_id, digest=digest)
     except MappingError as exc:
         return error(400, str(exc))
     if not requests:
         return Answer(200, {"status": "ignored", "reasons": skipped})
-    return hand_off(kind, source, delivery_id, requests, skipped)
+    return hand_off(kind, source, delivery_id, requests, skipped, digest=digest)
 
 
 def authenticate(config: SourceConfig, kind: SourceKind, delivery: Delivery) -> str | None:
@@ -140,19 +185,25 @@ def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
 
 
 def map_delivery(
-    config: SourceConfig, kind: SourceKind, delivery: Delivery, delivery_id: str | None
+    config: SourceConfig, kind: SourceKind, delivery: Delivery, delivery_id: str | None, *, digest: str | None = None
 ) -> tuple[list[UnlockRequest], list[str]]:
-    """The unlock requests an authenticated delivery carries, and why the other items were skipped."""
+    """The unlock requests an authenticated delivery carries, and why the other items were skipped.
+
+    ``digest`` is the body's ``body_digest`` (computed when not given).
+    """
     try:
         payload = kind.payload(delivery)
+    except NestedTooDeeply as exc:
+        raise MappingError(str(exc)) from None
     except (ValueError, UnicodeDecodeError):
         raise MappingError("body is not valid JSON") from None
     fields = kind.preset.with_overrides(config.mapping)
+    digest = digest or body_digest(delivery.body)
     requests: list[UnlockRequest] = []
     skipped: list[str] = []
     for index, item in enumerate(kind.items(payload)):
         try:
-            request = build_request(delivery.source, config, fields, item, delivery_id, index)
+            request = build_request(delivery.source, config, fields, item, delivery_id, index, digest=digest)
         except MappingError as exc:
             if not kind.batched:
                 raise
@@ -166,10 +217,24 @@ def map_delivery(
 
 
 def build_request(
-    source: str, config: SourceConfig, fields: FieldMap, item: Any, delivery_id: str | None, index: int
+    source: str,
+    config: SourceConfig,
+    fields: FieldMap,
+    item: Any,
+    delivery_id: str | None,
+    index: int,
+    *,
+    digest: str = "",
 ) -> UnlockRequest | str:
-    """Map one item to an unlock request, or to the reason it is ignored."""
-    found = extract(fields, item, config.resolved_statuses)
+    """Map one item to an unlock request, or to the reason it is ignored.
+
+    The request id is derived from the delivery id, the item's place and the body's ``digest``: the
+    same for a redelivery, another for another body under the same delivery id.
+    """
+    try:
+        found = extract(fields, item, config.resolved_statuses)
+    except RecursionError:  # a value nested too deeply for a JMESPath function (to_string)
+        raise MappingError("a field is nested too deeply") from None
     if not found.resolved:
         return f"{found.ticket_id} is not resolved (status {found.status})"
     connection = found.connection or config.default_connection
@@ -178,7 +243,7 @@ def build_request(
     if connection not in config.connections:
         raise MappingError(f"connection '{connection}' is not allowed for this source")
     item_delivery = found.delivery_id or delivery_id
-    key = f"{source}:{item_delivery}:{index}" if item_delivery else None
+    key = f"{source}:{item_delivery}:{index}:{digest}" if item_delivery else None
     try:
         return UnlockRequest(
             request_id=str(uuid.uuid5(REQUEST_NAMESPACE, key) if key else uuid.uuid4()),
@@ -196,22 +261,33 @@ def build_request(
 
 
 def hand_off(
-    kind: SourceKind, source: str, delivery_id: str | None, requests: list[UnlockRequest], skipped: list[str]
+    kind: SourceKind,
+    source: str,
+    delivery_id: str | None,
+    requests: list[UnlockRequest],
+    skipped: list[str],
+    *,
+    digest: str,
 ) -> Answer:
-    """Publish the requests, once per sender delivery id."""
+    """Publish the requests, once per sender delivery (its id and the body's ``digest``)."""
     accepted = {
         "source": source,
         "delivery_id": delivery_id,
+        "body_digest": digest,
         "detail_type": kind.detail_type,
         "requests": [r.model_dump(mode="json", exclude_none=True) for r in requests],
     }
+    receipt = Receipt()
     try:
-        result = publish_once(accepted=accepted) if delivery_id else publish_requests(accepted)
+        result = publish_once(accepted=accepted, receipt=receipt) if delivery_id else publish(accepted, receipt)
     except IdempotencyAlreadyInProgressError:
         return error(409, "this delivery is being processed, retry later", RETRY_LATER)
-    except TransientError:
-        logger.exception("could not put the events on the bus")
-        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    except AWS_FAILURES:
+        if receipt.result is None:
+            logger.exception("could not put the events on the bus", extra={"source": source})
+            return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+        logger.exception("events are on the bus, the delivery record was not saved", extra={"source": source})
+        result = receipt.result
     body: dict[str, Any] = {"status": "accepted", **result}
     if skipped:
         body["ignored"] = skipped
@@ -220,14 +296,15 @@ def hand_off(
 
 
 @idempotent_function(data_keyword_argument="accepted", persistence_store=persistence, config=delivery_config)
-def publish_once(accepted: dict[str, Any]) -> dict[str, Any]:
-    return publish_requests(accepted)
+def publish_once(accepted: dict[str, Any], receipt: Receipt) -> dict[str, Any]:
+    return publish(accepted, receipt)
 
 
-def publish_requests(accepted: dict[str, Any]) -> dict[str, Any]:
+def publish(accepted: dict[str, Any], receipt: Receipt) -> dict[str, Any]:
     events.publish_many(accepted["detail_type"], accepted["requests"], webhook_event_source())
     ids = [r["request_id"] for r in accepted["requests"]]
-    return {"request_id": ids[0], "request_ids": ids}
+    receipt.result = {"request_id": ids[0], "request_ids": ids}
+    return receipt.result
 
 
 def webhook_event_source() -> str:

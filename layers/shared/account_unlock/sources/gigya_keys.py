@@ -10,8 +10,8 @@
   again (key rotation), at most once per ``REFETCH_INTERVAL_SECONDS`` per site, so forged kids
   cannot make the webhook call Gigya on every request; within that interval an unknown kid is
   simply unknown.
-- This runs on the webhook path, which must answer fast: short timeouts, one retry, a few seconds
-  in all. When the keys cannot be had (Gigya down, an error answer) the fetch raises
+- This runs on the webhook path, which must answer fast: short timeouts, one retry, all within the
+  time budget the webhook handler starts for the invocation (``webhook.time_budget``). When the keys cannot be had (Gigya down, an error answer) the fetch raises
   ``TransientError``, which the webhook answers 503 + Retry-After; for the interval after a failed
   fetch it answers so at once, without calling Gigya again.
 """
@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from account_unlock.errors import TransientError
-from account_unlock.http import VendorHttp, budget, json_body
+from account_unlock.http import VendorHttp, json_body
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 METHOD = "accounts.getJWTPublicKey"
 REFETCH_INTERVAL_SECONDS = 60.0
-FETCH_BUDGET_SECONDS = 4.0  # connect 1 s + read 1.5 s, one retry: well inside Gigya's 10 s wait
 
 
 @dataclass
@@ -77,7 +76,6 @@ class KeyCache:
 
 def fetch_keys(http: VendorHttp, endpoint: str, api_key: str) -> dict[str, RSAPublicKey]:
     """The site's RS256 public keys by kid; ``TransientError`` when Gigya gives none."""
-    budget.start(FETCH_BUDGET_SECONDS)  # the webhook's only vendor call: bound its retries
     response = http.request("GET", endpoint, params={"apiKey": api_key, "V2": "true", "format": "json"})
     body = json_body(response)
     code = body.get("errorCode")

@@ -1,9 +1,12 @@
 """Jira: admin webhooks with a secret (``jira``) and Automation "Send web request" (``jira-automation``).
 
 ``jira``: Jira signs the raw body, ``X-Hub-Signature: sha256=<hex>`` (HMAC-SHA256 with the webhook's
-secret); there is no timestamp. ``X-Atlassian-Webhook-Identifier`` names the delivery and stays the
-same across Jira's retries. The body is Jira's own ``jira:issue_updated`` payload; the issue is
-resolved when its status category is ``done`` or the update set a resolution. Jira Cloud often
+secret). Every Jira body carries ``timestamp`` (unix milliseconds, the event's time, kept by Jira's
+retries for up to 30 minutes), signed with it: it must lie within the signed-body replay window (48 h)
+of receipt, so a captured delivery cannot be replayed once the delivery-id record (72 h) and the
+business key are gone. (A body without one is not Jira's and is left to the mapping.)
+``X-Atlassian-Webhook-Identifier`` names the delivery and stays the same across Jira's retries. The
+body is Jira's own ``jira:issue_updated`` payload; the issue is resolved when its status category is ``done`` or the update set a resolution. Jira Cloud often
 hides reporter emails, so the account to unlock comes from a custom field (``customfield_10050`` in
 the preset): a text field holding an email or a username, or a user picker (its ``emailAddress``,
 else its Data Center ``name``). A Cloud ``accountId`` is never used: it is not the vendor's id.
@@ -17,9 +20,11 @@ smart values (docs/sources/jira-automation.md); ``ticket.status_category == 'don
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
+from account_unlock.sources.base import Delivery
 from account_unlock.sources.mapping import FieldMap
-from account_unlock.sources.signatures import HexHmacKind, StaticSecretKind
+from account_unlock.sources.signatures import HexHmacKind, StaticSecretKind, check_body_time
 from account_unlock.sources.standard_webhooks import GENERIC_TICKET
 
 USER_FIELD = "issue.fields.customfield_10050"
@@ -55,6 +60,11 @@ class JiraWebhook(HexHmacKind):
     preset = JIRA_ISSUE
     signature_header = "x-hub-signature"
     delivery_header = "x-atlassian-webhook-identifier"
+
+    def authenticate(self, delivery: Delivery, secrets: Sequence[str]) -> str | None:
+        delivery_id = super().authenticate(delivery, secrets)
+        check_body_time(delivery, "timestamp")  # every Jira webhook body has one
+        return delivery_id
 
 
 class JiraAutomation(StaticSecretKind):

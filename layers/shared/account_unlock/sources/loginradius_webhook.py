@@ -11,7 +11,7 @@ Decisions (docs/sources/loginradius-webhook.md):
   events for one user are two unlocks, while a re-sent event is one.
 - ``Time`` is checked although LoginRadius documents no window: it is signed, so checking it stops
   replays for good once the delivery-id record has expired. The window reaches
-  ``REPLAY_WINDOW_SECONDS`` (48 h) into the past, so a late re-send that keeps its original
+  ``SIGNED_BODY_WINDOW_SECONDS`` (48 h) into the past, so a late re-send that keeps its original
   ``Time`` is still accepted (and deduplicated), and ``TIMESTAMP_TOLERANCE_SECONDS`` into the future.
 - Nothing unlocks by default: ``resolved`` is ``false`` for every event; an admin opts event types
   (``HookName``) in with the source's ``resolved_statuses``.
@@ -25,12 +25,15 @@ from typing import Any
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, SourceKind
 from account_unlock.sources.mapping import FieldMap
-from account_unlock.sources.signatures import check_recent, epoch_seconds, hmac_signature, verify_body_hmac
+from account_unlock.sources.signatures import (
+    SIGNED_BODY_WINDOW_SECONDS,
+    check_recent,
+    epoch_seconds,
+    hmac_signature,
+    verify_body_hmac,
+)
 
 SIGNATURE_HEADER = "signature"
-# Shorter than the delivery-id record (webhook.py keeps it 72 h): every replay the window lets
-# through is still recognised as a duplicate.
-REPLAY_WINDOW_SECONDS = 48 * 3600
 
 LOGINRADIUS_EVENT = FieldMap(
     ticket_id="HookId && Time && join(':', [to_string(HookId), to_string(Time)])",
@@ -67,5 +70,5 @@ class LoginRadiusWebhook(SourceKind):
         payload = delivery.json_object()
         if payload is None:
             return None
-        check_recent(epoch_seconds(payload.get("Time")), delivery.received_at, "Time", past=REPLAY_WINDOW_SECONDS)
+        check_recent(epoch_seconds(payload.get("Time")), delivery.received_at, "Time", past=SIGNED_BODY_WINDOW_SECONDS)
         return delivery_id(payload)

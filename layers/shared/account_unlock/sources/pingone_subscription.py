@@ -19,6 +19,10 @@ Decisions (docs/sources/pingone-subscription.md):
   stopped by the delivery-id record (72 h) and the unlock function's business key (event id).
 - Nothing unlocks by default: ``resolved`` is ``false`` for every event; an admin opts event types
   in with the source's ``resolved_statuses``.
+- A batch is one delivery record, not one per event. Its opted-in events go to the bus ten per
+  PutEvents call, several calls at a time, within the webhook's time budget (``events``,
+  ``webhook.time_budget``); a batch not all on the bus in time is answered 503, never 200, and
+  PingOne's re-send is deduplicated per event by the unlock function's business key.
 """
 
 from __future__ import annotations

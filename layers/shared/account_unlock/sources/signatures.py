@@ -2,7 +2,9 @@
 
 - ``check_window``: the sender's timestamp lies within ``TIMESTAMP_TOLERANCE_SECONDS`` of receipt
   (Standard Webhooks, Zendesk, Gigya); ``check_recent``: a window longer into the past than into
-  the future, for senders whose re-sends keep the original time (LoginRadius).
+  the future, for senders whose re-sends keep the original time (LoginRadius); ``check_body_time``:
+  ``check_recent`` on a time inside a signed JSON body, over ``SIGNED_BODY_WINDOW_SECONDS`` (Jira,
+  GitHub-style).
 - ``verify_body_hmac``: an HMAC of the raw body, encoded the sender's way (GitHub/Jira
   ``sha256=<hex>``, LoginRadius uppercase hex SHA-256, Gigya base64 SHA-1 with a base64 key).
 - ``verify_static``: a static secret sent as is (Jira Automation, ServiceNow, Freshservice, PingOne).
@@ -33,6 +35,10 @@ KeyFormat = Literal["utf-8", "base64"]
 
 DOTNET_DATE = re.compile(r"^/Date\((-?\d{1,16})(?:[+-]\d{4})?\)/$")
 MILLISECONDS_FROM = 10**11  # a unix time above this (year 5138 in seconds) is in milliseconds
+# How far into the past a time signed inside a body may lie: a re-send carries the same signed bytes,
+# so the original time (Jira retries for up to 30 minutes). Shorter than the webhook's delivery-id
+# record (72 h), so every replay the window lets through is still recognised as a duplicate.
+SIGNED_BODY_WINDOW_SECONDS = 48 * 3600
 
 
 def raw(text: str) -> bytes:
@@ -57,6 +63,18 @@ def check_recent(sent_at: float | None, received_at: float, field: str, *, past:
         raise Unauthorized(f"{field} is missing or not a time")
     if not -TIMESTAMP_TOLERANCE_SECONDS <= received_at - sent_at <= past:
         raise Unauthorized(f"{field} is outside the replay window")
+
+
+def check_body_time(delivery: Delivery, field: str) -> None:
+    """The top-level ``field`` of an authenticated JSON body, when it has one, lies in the replay window.
+
+    Call it after the signature is verified: the time is signed with the body, so a captured delivery
+    can neither lose nor change it. A body without it (or not a JSON object) is left to the mapping.
+    """
+    payload = delivery.json_object()
+    if payload is None or field not in payload:
+        return
+    check_recent(epoch_seconds(payload.get(field)), delivery.received_at, field, past=SIGNED_BODY_WINDOW_SECONDS)
 
 
 def hmac_key(secret: bytes, key_format: KeyFormat) -> bytes | None:
