@@ -70,8 +70,7 @@ def add_sample_users(env: LocalEnvironment) -> None:
 def credentials(secrets: list[SecretFile]) -> Credentials:
     """Per source: its kind and the secret its sender signs with (None: the IAM route, Gigya's site key)."""
     samples: Credentials = {
-        name: (config["kind"], (config.get("secrets") or [None])[0])
-        for name, config in story_ticketing.source_configs().items()
+        name: (config["kind"], first_secret(config)) for name, config in story_ticketing.source_configs().items()
     }
     samples |= {
         HELPDESK_SOURCE: ("standard-webhooks", WEBHOOK_SECRET),
@@ -80,10 +79,12 @@ def credentials(secrets: list[SecretFile]) -> Credentials:
         PINGONE_SOURCE: ("pingone-subscription", story_identity_events.PINGONE_SUBSCRIPTION_SECRET),
     }
     return samples | {
-        secret.name: (secret.value["kind"], (secret.value.get("secrets") or [None])[0])
-        for secret in secrets
-        if secret.kind == "source"
+        secret.name: (secret.value["kind"], first_secret(secret.value)) for secret in secrets if secret.kind == "source"
     }
+
+
+def first_secret(source: dict[str, Any]) -> str | None:
+    return (source.get("secrets") or [None])[0]
 
 
 def read_secrets(folder: Path | None) -> list[SecretFile]:
@@ -153,9 +154,9 @@ def current_webhook(event: dict[str, Any], sources: Credentials) -> tuple[dict[s
         return with_request(event, event.get("headers") or {}, body), [f"source {source} ({kind}): not re-signed"]
     headers = signer(dict(event.get("headers") or {}), body, secret or "")
     times = f"{', '.join(touched)} set to now, " if touched else ""
-    how = "the simulator's site key" if kind == "gigya-webhook" else "its configured secret"
+    how = "the Gigya simulator's site key" if kind == "gigya-webhook" else "the source's configured secret"
     return with_request(event, headers, body), [
-        f"source {source} ({kind}): {times}signed again now with {how} (events/ are signed at a fixed time)"
+        f"source {source} ({kind}): {times}credentials made current with {how} (events/ are signed at a fixed time)"
     ]
 
 

@@ -202,7 +202,9 @@ def summary(story: Story, env: LocalEnvironment) -> int:
 def main() -> int:
     env = LocalEnvironment().start()
     print("account-unlock local run")
-    print(f"    AWS (moto server)  {env.stack.moto_endpoint}: bus, archive, tables, queues and rules from template.yaml")
+    print(
+        f"    AWS (moto server)  {env.stack.moto_endpoint}: bus, archive, tables, queues and rules from template.yaml"
+    )
     print(f"    PingOne simulator  {env.pingone.url}")
     try:
         story = Story(env)

@@ -82,12 +82,3 @@ def read(directory: Path) -> list[SecretFile]:
     if not found:
         raise SecretsError(f"{directory}: no connections/*.json or sources/*.json files")
     return found
-
-
-def source_credentials(directory: Path) -> dict[str, tuple[str, str | None]]:
-    """Per source of the folder: its kind and the first of its secrets (None when it has none)."""
-    return {
-        secret.name: (secret.value["kind"], (secret.value.get("secrets") or [None])[0])
-        for secret in read(directory)
-        if secret.kind == "source"
-    }

@@ -160,7 +160,8 @@ def main() -> int:
     try:
         server, notice = bind(env, args.port)
     except OSError as exc:
-        print(f"Cannot serve on port {args.port}: {exc.strerror}. Choose another: make serve PORT=<n>", file=sys.stderr)
+        port = args.port or DEFAULT_PORT
+        print(f"Cannot serve on port {port}: {exc.strerror}. Choose another: make serve PORT=<n>", file=sys.stderr)
         return 2
     url = f"http://127.0.0.1:{server.server_port}"
     env.start()

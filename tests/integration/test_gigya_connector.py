@@ -9,7 +9,6 @@ whose first three digits are the HTTP status a code stands for: 5xxxxx is server
 
 from __future__ import annotations
 
-import math
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +33,7 @@ CALL_ID = "3353d2fbac894289977c102298df60d1"
 @pytest.fixture
 def sim(gigya_sim: GigyaSimulator) -> Iterator[GigyaSimulator]:
     yield gigya_sim
-    budget.deadline = math.inf
+    budget.stop()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def echo():
     server = Echo().start()
     yield server
     server.stop()
-    http.budget.deadline = float("inf")
+    http.budget.stop()
 
 
 def test_retry_after_is_honoured_then_success(echo):

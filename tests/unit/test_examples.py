@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from account_unlock.sources import SOURCE_KINDS
+from account_unlock.sources.standard_webhooks import sign
 from account_unlock.vendors import CONNECTORS
 from local.secrets_dir import SecretsError, read
 
@@ -81,3 +87,30 @@ def test_an_empty_or_missing_folder_is_refused(tmp_path):
         read(tmp_path)
     with pytest.raises(SecretsError, match="no such folder"):
         read(tmp_path / "missing")
+
+
+def test_local_sign_signs_for_the_secrets_folder_of_the_running_server(tmp_path):
+    """``make serve SECRETS=…`` records its folder; ``local.sign`` then signs with that folder's secret."""
+    folder = tmp_path / "secrets"
+    (folder / "sources").mkdir(parents=True)
+    own = "whsec_" + base64.b64encode(b"another-local-test-secret-0003").decode()
+    source = {"kind": "standard-webhooks", "secrets": [own], "connections": ["pingone-workforce"]}
+    (folder / "sources" / "helpdesk.json").write_text(json.dumps(source))
+    state = {"url": "http://127.0.0.1:4321", "pid": os.getpid(), "secrets": str(folder)}  # a live pid
+    (tmp_path / "serve.json").write_text(json.dumps(state))
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"LOCAL_STATE_DIR": str(tmp_path)}
+
+    printed = subprocess.run(
+        [sys.executable, "-m", "local.sign", "--user", "username=jdoe", "--ticket", "INC-9"],
+        cwd=EXAMPLES.parents[1],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    words = shlex.split(printed)
+    headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
+    body = words[words.index("--data-binary") + 1].encode()
+    assert words[4] == "http://127.0.0.1:4321/webhooks/helpdesk"
+    assert headers["webhook-signature"] == sign(own, headers["webhook-id"], headers["webhook-timestamp"], body)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from account_unlock import aws
-from account_unlock.http import budget
 from account_unlock.self_service import (
     ANSWERS,
     MAX_BODY_BYTES,
@@ -285,7 +283,6 @@ class RecordingConnector(LoginRadiusConnector):
 def test_the_password_goes_to_the_re_authentication_and_every_answer_to_the_unlock(monkeypatch):
     """A captcha answer is verified once (Google reCAPTCHA, https://developers.google.com/recaptcha/docs/verify):
     it goes to the token unlock, whose body lifts the lockout with it, never to the re-authentication."""
-    monkeypatch.setattr(budget, "deadline", math.inf)
     connector = RecordingConnector()
     raw = json.dumps(
         {
@@ -322,7 +319,6 @@ def test_the_password_goes_to_the_re_authentication_and_every_answer_to_the_unlo
 
 # the audit item before the vendor call ------------------------------------------------------------
 def test_the_attempt_is_audited_before_loginradius_is_called(monkeypatch):
-    monkeypatch.setattr(budget, "deadline", math.inf)
     connector = RecordingConnector()
     client = aws.client("dynamodb")
 
@@ -341,7 +337,6 @@ def test_the_attempt_is_audited_before_loginradius_is_called(monkeypatch):
 
 @pytest.mark.parametrize("code", ["ProvisionedThroughputExceededException", "AccessDeniedException"])
 def test_an_attempt_that_cannot_be_audited_never_reaches_loginradius(monkeypatch, code):
-    monkeypatch.setattr(budget, "deadline", math.inf)
     connector = RecordingConnector()
     with Stubber(aws.client("dynamodb")) as dynamodb:
         dynamodb.add_client_error("put_item", service_error_code=code, http_status_code=400)

@@ -34,7 +34,7 @@ AWS_ERRORS = (BotoCoreError, ClientError)
 # botocore numbers each attempt in this header: "attempt=2; max=3".
 ATTEMPT_HEADER = re.compile(r"attempt=(\d+); max=(\d+)")
 
-deadline = Budget()
+deadline = Budget("aws_deadline")
 
 
 class DeadlineExceeded(BotoCoreError):

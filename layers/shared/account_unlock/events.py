@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -60,7 +61,9 @@ def put_all(entries: list[Entry]) -> list[tuple[Entry, str]]:
     if len(chunks) <= 1:
         return [rejected for chunk in chunks for rejected in put_chunk(chunk)]
     with ThreadPoolExecutor(max_workers=min(PUT_EVENTS_CONCURRENCY, len(chunks))) as pool:
-        return [rejected for result in pool.map(put_chunk, chunks) for rejected in result]
+        # Each chunk runs in a copy of this invocation's context, so it keeps the invocation's deadline.
+        futures = [pool.submit(copy_context().run, put_chunk, chunk) for chunk in chunks]
+        return [rejected for future in futures for rejected in future.result()]
 
 
 def put_chunk(entries: list[Entry]) -> list[tuple[Entry, str]]:

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import requests
@@ -33,23 +36,37 @@ USER_AGENT = "account-unlock/1.0"
 
 
 class Budget:
-    """Wall-clock deadline for the vendor (or, ``aws.deadline``, the AWS) calls of the current invocation."""
+    """Wall-clock deadline for the vendor (or, ``aws.deadline``, the AWS) calls of the current invocation.
 
-    def __init__(self) -> None:
-        self.deadline = math.inf
+    Kept in a ``ContextVar``: each invocation sets its own, so two functions served by one process (the
+    local stack's threads) never overwrite each other's deadline. A thread started for the invocation's
+    work sees it only when run in a copy of the invocation's context (``contextvars.copy_context``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._deadline: ContextVar[float] = ContextVar(name, default=math.inf)
 
     def start(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+        self._deadline.set(time.monotonic() + seconds)
 
     def stop(self) -> None:
         """No deadline (between invocations)."""
-        self.deadline = math.inf
+        self._deadline.set(math.inf)
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self._deadline.get() - time.monotonic()
+
+    @contextmanager
+    def running(self, seconds: float) -> Iterator[None]:
+        """The deadline ``seconds`` from now for the calls inside the block, none after it."""
+        self.start(seconds)
+        try:
+            yield
+        finally:
+            self.stop()
 
 
-budget = Budget()
+budget = Budget("vendor_deadline")
 
 
 class VendorRetry(Retry):

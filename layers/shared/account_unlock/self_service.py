@@ -204,13 +204,13 @@ def attempt(
         audit_attempt(request)
     except AWS_ERRORS:
         return Result("audit_unavailable", "the attempt could not be audited: LoginRadius not called", transient=True)
-    http.budget.start(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5))
     answers = body.answers()
     started = time.perf_counter()
     try:
-        if body.password is not None:
-            connector.verify_password(token, body.password)  # the password only: the answers are the unlock's
-        result = connector.unlock_with_token(token, answers)
+        with http.budget.running(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5)):
+            if body.password is not None:
+                connector.verify_password(token, body.password)  # the password only: the answers are the unlock's
+            result = connector.unlock_with_token(token, answers)
     except UnlockError as exc:
         return Result(exc.reason, exc.message, retry_after=getattr(exc, "retry_after", None), transient=exc.retryable)
     finally:

@@ -74,8 +74,8 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     if not fresh(envelope.time, time.time()):
         message = f"the event's time {envelope.time.isoformat()} is outside the replay window"
         return finish(outcome(request, "unknown", "failed", "stale_request", message, None))
-    http.budget.start(context.get_remaining_time_in_millis() / 1000 - BUDGET_MARGIN_SECONDS)
-    return unlock_once(request=request.model_dump(mode="json", exclude_none=True))
+    with http.budget.running(context.get_remaining_time_in_millis() / 1000 - BUDGET_MARGIN_SECONDS):
+        return unlock_once(request=request.model_dump(mode="json", exclude_none=True))
 
 
 @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)

@@ -91,13 +91,9 @@ def time_budget(remaining_seconds: float) -> Iterator[None]:
     AWS calls end ``ANSWER_MARGIN_SECONDS`` before the timeout; vendor calls (the Gigya key fetch)
     end early enough to leave one full AWS attempt (``aws.attempt_seconds``) for the hand-off.
     """
-    aws.deadline.start(remaining_seconds - ANSWER_MARGIN_SECONDS)
-    http.budget.start(remaining_seconds - ANSWER_MARGIN_SECONDS - aws.attempt_seconds(1, aws.MAX_ATTEMPTS))
-    try:
+    vendor_seconds = remaining_seconds - ANSWER_MARGIN_SECONDS - aws.attempt_seconds(1, aws.MAX_ATTEMPTS)
+    with aws.deadline.running(remaining_seconds - ANSWER_MARGIN_SECONDS), http.budget.running(vendor_seconds):
         yield
-    finally:
-        aws.deadline.stop()
-        http.budget.stop()
 
 
 def handle_webhook(
