@@ -11,7 +11,7 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VEN
 # The venv finds the project's code itself (a .pth file), so `.venv/bin/python -m local.…` works as printed.
 SITE_PATHS := $(CURDIR)/layers/shared\n$(CURDIR)\n
 
-.PHONY: run serve invoke test lint format unit integration validate checkov build schemas bench deploy clean
+.PHONY: run serve invoke test lint format validate checkov build schemas bench deploy clean
 
 # Rebuilt when this Makefile changes, so an existing venv gets every step added here (the .pth file).
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt Makefile
@@ -51,9 +51,13 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 	$(MAKE) --no-print-directory checkov
 	$(SAM) build
 
+## lint: ruff (lint + format), mypy on the layer and the handlers, the import contracts of pyproject.toml
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy -p account_unlock
+	for handler in functions/*/app.py; do $(VENV)/bin/mypy "$$handler" || exit 1; done
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

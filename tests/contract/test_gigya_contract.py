@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from account_unlock.errors import PermanentError
-from account_unlock.vendors.gigya import METHOD, GigyaConnector, default_api_root
+from account_unlock.gigya_sites import default_api_root
+from account_unlock.vendors.gigya import METHOD, GigyaConnector
 from local.simulators.base import Request
 from local.simulators.gigya import GigyaSimulator
 from tests.fixtures.gigya import API_KEY, SECRET, UID, USER_KEY, connector_for, secret_for

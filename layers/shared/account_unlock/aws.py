@@ -43,7 +43,7 @@ class DeadlineExceeded(BotoCoreError):
 
 @cache
 def client(service: str) -> Any:
-    aws_client = boto3.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+    aws_client = boto3.client(service, config=CLIENT_CONFIG)
     aws_client.meta.events.register("before-send", refuse_past_deadline)
     aws_client.meta.events.register_first("needs-retry.eventbridge.PutEvents", no_resend_after_read_timeout)
     return aws_client

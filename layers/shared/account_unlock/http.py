@@ -20,12 +20,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.exceptions import RetryError
+from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
@@ -96,13 +99,22 @@ class VendorRetry(Retry):
         retry.max_retry_after = self.max_retry_after
         return retry
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         retry = super().increment(method, url, response, error, _pool, _stacktrace)
         wait = self.get_retry_after(response) if response is not None else None
         if wait is None:
             wait = retry.get_backoff_time()
         if wait > self.max_retry_after or wait >= budget.remaining():
-            raise MaxRetryError(_pool, url, error or ResponseError("retry would overrun the time budget"))
+            reason = error or ResponseError("retry would overrun the time budget")
+            raise MaxRetryError(_pool, url, reason)  # type: ignore[arg-type]  # as urllib3's own increment does
         return retry
 
 
@@ -122,11 +134,20 @@ class VendorHttp:
         self.vendor = vendor
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        policy = {"total": retries, "backoff_factor": backoff_factor, "max_retry_after": max_retry_after}
+
+        def policy(statuses: frozenset[int], read: int | None) -> VendorRetry:
+            return VendorRetry.policy(
+                total=retries,
+                backoff_factor=backoff_factor,
+                max_retry_after=max_retry_after,
+                statuses=statuses,
+                read=read,
+            )
+
         # Reads and token requests: every method is retried on the retryable statuses and errors.
-        self.session = retrying_session(VendorRetry.policy(**policy, statuses=RETRY_STATUSES, read=None))
+        self.session = retrying_session(policy(RETRY_STATUSES, read=None))
         # Writes: only a 429 and connection errors (no read retries: the request may have been processed).
-        self.write_session = retrying_session(VendorRetry.policy(**policy, statuses=WRITE_RETRY_STATUSES, read=0))
+        self.write_session = retrying_session(policy(WRITE_RETRY_STATUSES, read=0))
 
     def request(self, method: str, url: str, *, write: bool = False, **kwargs: Any) -> requests.Response:
         """Send one request under the policy; network failures become ``TransientError``.

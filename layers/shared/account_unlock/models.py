@@ -37,6 +37,7 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 USER_KEYS = ("id", "username", "email", "login_id", "ip")
+OutcomeStatus = Literal["unlocked", "failed"]
 
 
 class Origin(BaseModel):
@@ -97,7 +98,7 @@ class UnlockOutcome(BaseModel):
     """The ``detail`` of an "Account Unlocked" or "Unlock Failed" event, and of the audit record."""
 
     request_id: str
-    status: Literal["unlocked", "failed"]
+    status: OutcomeStatus
     reason: str = Field(description="Reason code: 'unlocked' or why it failed (user_not_found, ...)")
     message: str
     connection: str

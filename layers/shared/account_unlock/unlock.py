@@ -34,7 +34,7 @@ from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
-from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, UnlockOutcome, UnlockRequest
+from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, OutcomeStatus, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import record_outcome, write_failed
 from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
@@ -125,7 +125,7 @@ def timed_unlock(connector: Connector, request: UnlockRequest, steps: Steps) -> 
 def outcome(
     request: UnlockRequest,
     vendor: str,
-    status: str,
+    status: OutcomeStatus,
     reason: str,
     message: str,
     vendor_reference: str | None,
@@ -133,7 +133,7 @@ def outcome(
 ) -> UnlockOutcome:
     return UnlockOutcome(
         request_id=request.request_id,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         reason=reason,
         message=message,
         connection=request.connection,

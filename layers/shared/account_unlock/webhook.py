@@ -43,7 +43,7 @@ from account_unlock import aws, events, http
 from account_unlock.config import settings
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
-from account_unlock.models import Origin, UnlockRequest
+from account_unlock.models import Origin, UnlockRequest, UserRef
 from account_unlock.observability import logger
 from account_unlock.secrets import load_secret
 from account_unlock.sources import SOURCE_KINDS
@@ -247,7 +247,7 @@ def build_request(
                 system=source, ticket_id=found.ticket_id, ticket_url=found.ticket_url, delivery_id=item_delivery
             ),
             connection=connection,
-            user=found.user,  # type: ignore[arg-type]
+            user=UserRef.model_validate(found.user),
             requested_by=found.requested_by,
             reason=found.reason,
         )

@@ -40,9 +40,10 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from account_unlock.errors import PermanentError
+from account_unlock.gigya_sites import API_DOMAINS, KEY, DataCenter, default_api_root
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, SourceConfig, SourceKind, Unauthorized
 from account_unlock.sources.gigya_keys import METHOD, SITE_KEYS, KeyCache
@@ -55,7 +56,6 @@ from account_unlock.sources.signatures import (
     verify_body_hmac,
 )
 from account_unlock.validation import secure_base_url
-from account_unlock.vendors.gigya import API_DOMAINS, KEY, DataCenter, default_api_root
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
@@ -88,7 +88,7 @@ class GigyaSourceConfig(SourceConfig):
 
     @field_validator("secrets")
     @classmethod
-    def _secrets_unless_iam(cls, secrets: list[SecretStr]) -> list[SecretStr]:
+    def _secrets_unless_iam(cls, secrets: list[SecretStr], info: ValidationInfo) -> list[SecretStr]:
         return secrets  # replaces the common rule: which signature needs secrets is checked below
 
     @field_validator("base_url")

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
+from account_unlock.gigya_sites import API_DOMAINS, KEY, DataCenter, default_api_root
 from account_unlock.http import RETRY_STATUSES, budget, classify_status, json_body
 from account_unlock.models import UnlockRequest, UserRef
 from account_unlock.steps import Steps, Write
@@ -46,18 +47,8 @@ from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector,
 METHOD = "accounts.rba.unlock"
 READ_METHOD = "accounts.getAccountInfo"
 UNLOCK_STEP = "gigya.unlock"
-DataCenter = Literal["us1", "eu1", "au1", "ru1", "cn1"]
-API_DOMAINS: dict[str, str] = {
-    "us1": "us1.gigya.com",
-    "eu1": "eu1.gigya.com",
-    "au1": "au1.gigya.com",
-    "ru1": "ru1.gigya.com",
-    "cn1": "cn1.gigya-api.cn",
-}
 # An apiDomain from a 301001 answer is trusted only when it is a host under Gigya's own domains.
 API_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,4}(?:gigya\.com|gigya-api\.cn)$")
-# Keys and secrets are printable ASCII without spaces: a pasted trailing newline is a config error.
-KEY = r"^[!-~]{1,256}$"
 
 SUCCESS = 0
 WRONG_DATA_CENTER = 301001
@@ -107,11 +98,6 @@ class GigyaConfig(ConnectionConfig):
         if not re.fullmatch(KEY, value.get_secret_value()):
             raise ValueError("secret must be printable ASCII without spaces")  # never echo the value
         return value
-
-
-def default_api_root(api_domain: str) -> str:
-    """Gigya's URL scheme: the namespace of the method, then the data center's domain."""
-    return f"https://accounts.{api_domain}"
 
 
 @dataclass

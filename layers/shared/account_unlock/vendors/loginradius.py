@@ -225,10 +225,10 @@ class LoginRadiusConnector(Connector):
             raise PermanentError("unsupported_identifier", f"LoginRadius cannot unlock by {user.kind}")
         value = filter_value(user.value, f"user.{user.kind}")
         profile = self._call("GET", f"{self.api}{ACCOUNT_PATH}", params={param: value})
-        uid = profile.get("Uid")
-        if not uid:
+        returned = profile.get("Uid")
+        if not returned:
             raise PermanentError("user_not_found", f"LoginRadius returned no profile for that {param}")
-        return path_segment(str(uid), UID, "Uid returned by LoginRadius"), profile
+        return path_segment(str(returned), UID, "Uid returned by LoginRadius"), profile
 
     def _unlock(self, uid: str, profile: dict[str, Any]) -> Write:
         """The Account Update, only when the profile just read shows something to lift."""
@@ -335,7 +335,7 @@ class LoginRadiusConnector(Connector):
                 "vendor_unavailable", f"LoginRadius {detail}", vendor_reference=uid, retry_after=retry_after(response)
             )
         status = response.status_code
-        if status < 500 and status != 429 and code in reasons:
+        if status < 500 and status != 429 and code is not None and code in reasons:
             return PermanentError(reasons[code], f"LoginRadius {detail}", vendor_reference=uid)
         error = classify_status(response, "LoginRadius", detail)
         error.vendor_reference = uid
