@@ -11,7 +11,7 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VEN
 # The venv finds the project's code itself (a .pth file), so `.venv/bin/python -m local.…` works as printed.
 SITE_PATHS := $(CURDIR)/layers/shared\n$(CURDIR)\n
 
-.PHONY: run serve invoke test lint format validate checkov build schemas bench deploy clean
+.PHONY: run events serve invoke test lint format validate checkov build schemas bench deploy clean
 
 # Rebuilt when this Makefile changes, so an existing venv gets every step added here (the .pth file).
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt Makefile
@@ -31,9 +31,13 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-## run: local stack (moto + vendor simulators), sample events end to end, summary
+## run: local stack (moto + vendor simulators), sample events end to end, one checked line per step [V=1: full trace]
 run: $(VENV)/.installed
-	$(PY) -m local.run
+	$(PY) -m local.run $(if $(V),--verbose)
+
+## events: rewrite events/ (the senders' signed API Gateway events, for make invoke) from local/events_writer.py
+events: $(VENV)/.installed
+	$(PY) -m local.events_writer
 
 ## serve: keep the local stack up for curl on http://127.0.0.1:3000 (Ctrl-C to stop) [PORT=3001] [SECRETS=dir]
 serve: $(VENV)/.installed

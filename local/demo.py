@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from account_unlock.sources import loginradius_webhook
-from local import secrets_dir, story_identity_events, story_ticketing
+from local import identity_senders, secrets_dir, senders
+from local.identity_senders import GIGYA_SOURCE, LOGINRADIUS_SOURCE, PINGONE_SOURCE, gigya_jwt_headers, iso
+from local.portal import prepare_self_service
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment
 from local.secrets_dir import SecretFile
 from local.signing import encode, standard_webhook_headers
-from local.story_identity_events import GIGYA_SOURCE, LOGINRADIUS_SOURCE, PINGONE_SOURCE, gigya_jwt_headers, iso
-from local.story_self_service import prepare_self_service
 
 Credentials = dict[str, tuple[str, str | None]]  # source name -> (kind, the secret its sender uses)
 Notes = list[str]
@@ -40,8 +40,8 @@ PORTAL_USER = "invoke.portal@example.com"  # the LoginRadius user a self-service
 
 def configure(env: LocalEnvironment, secrets: list[SecretFile]) -> None:
     """Every sample source and connection, the sample users, then ``secrets`` (a SECRETS folder) over them."""
-    story_ticketing.configure_sources(env)
-    story_identity_events.configure_sources(env)
+    senders.configure_sources(env)
+    identity_senders.configure_sources(env)
     prepare_self_service(env)
     add_sample_users(env)
     for secret in secrets:
@@ -70,13 +70,13 @@ def add_sample_users(env: LocalEnvironment) -> None:
 def credentials(secrets: list[SecretFile]) -> Credentials:
     """Per source: its kind and the secret its sender signs with (None: the IAM route, Gigya's site key)."""
     samples: Credentials = {
-        name: (config["kind"], first_secret(config)) for name, config in story_ticketing.source_configs().items()
+        name: (config["kind"], first_secret(config)) for name, config in senders.source_configs().items()
     }
     samples |= {
         HELPDESK_SOURCE: ("standard-webhooks", WEBHOOK_SECRET),
-        LOGINRADIUS_SOURCE: ("loginradius-webhook", story_identity_events.LOGINRADIUS_WEBHOOK_SECRET),
+        LOGINRADIUS_SOURCE: ("loginradius-webhook", identity_senders.LOGINRADIUS_WEBHOOK_SECRET),
         GIGYA_SOURCE: ("gigya-webhook", None),
-        PINGONE_SOURCE: ("pingone-subscription", story_identity_events.PINGONE_SUBSCRIPTION_SECRET),
+        PINGONE_SOURCE: ("pingone-subscription", identity_senders.PINGONE_SUBSCRIPTION_SECRET),
     }
     return samples | {
         secret.name: (secret.value["kind"], first_secret(secret.value)) for secret in secrets if secret.kind == "source"
@@ -225,7 +225,7 @@ def sign_standard(headers: dict[str, str], body: bytes, secret: str) -> dict[str
 
 
 def sign_zendesk(headers: dict[str, str], body: bytes, secret: str) -> dict[str, str]:
-    fresh = story_ticketing.zendesk_headers(secret, body)
+    fresh = senders.zendesk_headers(secret, body)
     for name in ("X-Zendesk-Webhook-Signature", "X-Zendesk-Webhook-Signature-Timestamp"):
         headers = put(headers, name, fresh[name])
     return headers
@@ -237,7 +237,7 @@ def sign_freshservice(headers: dict[str, str], body: bytes, secret: str) -> dict
         return put(headers, "X-Freshservice-Secret", secret)
     basic = header(headers, "Authorization").removeprefix("Basic ")
     user = base64.b64decode(basic).decode().partition(":")[0] if basic else "freshservice"
-    return put(headers, "Authorization", story_ticketing.freshservice_headers(secret, basic_user=user)["Authorization"])
+    return put(headers, "Authorization", senders.freshservice_headers(secret, basic_user=user)["Authorization"])
 
 
 def static(name: str) -> Callable[[dict[str, str], bytes, str], dict[str, str]]:
@@ -245,7 +245,7 @@ def static(name: str) -> Callable[[dict[str, str], bytes, str], dict[str, str]]:
 
 
 def hub(name: str) -> Callable[[dict[str, str], bytes, str], dict[str, str]]:
-    return lambda headers, body, secret: put(headers, name, story_ticketing.hub_signature(secret, body))
+    return lambda headers, body, secret: put(headers, name, senders.hub_signature(secret, body))
 
 
 SIGNERS: dict[str, Callable[[dict[str, str], bytes, str], dict[str, str]]] = {

@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from local.demo import Credentials, configure, credentials, current, function_for, read_secrets
-from local.run import describe, query
 from local.samples import LocalEnvironment
 from local.secrets_dir import SecretsError
 from local.stack import LocalStack
+from local.steps import describe, query
 
 
 @dataclass

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from local.demo import configure, credentials, read_secrets
-from local.run import describe
+from local.portal import SELF_SERVICE_CONNECTION
 from local.samples import LocalEnvironment
 from local.secrets_dir import SecretsError
-from local.story_self_service import SELF_SERVICE_CONNECTION
+from local.steps import describe
 from local.template import ROOT
 
 DEFAULT_PORT = 3000  # the port the guides' curl commands use

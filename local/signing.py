@@ -64,5 +64,5 @@ def gigya_webhook_headers(body: bytes, api_key: str, **signing: Any) -> dict[str
     return {"Content-Type": "application/json", "X-Gigya-Sig-JWT": gigya_webhook_jwt(body, api_key, **signing)}
 
 
-def encode(body: dict[str, Any]) -> bytes:
+def encode(body: dict[str, Any] | list[Any]) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()

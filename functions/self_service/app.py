@@ -8,8 +8,6 @@ origins listed in ``ALLOWED_ORIGINS`` (preflight included).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import traceback
 from typing import Any
 
@@ -18,8 +16,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from account_unlock.edge import Answer, InvalidBase64, decode_body
 from account_unlock.observability import logger, metrics, tracer
-from account_unlock.self_service import PortalRequest, Reply, cors_config, handle_self_service
+from account_unlock.self_service import PortalRequest, cors_config, handle_self_service
 
 app = APIGatewayRestResolver(cors=cors_config(), debug=False)
 
@@ -28,23 +27,22 @@ app = APIGatewayRestResolver(cors=cors_config(), debug=False)
 NO_CACHE = {"Cache-Control": "no-store", "Vary": "Origin"}
 
 
-def reply(answer: Reply) -> Response:
+def reply(answer: Answer) -> Response:
     headers = NO_CACHE | answer.headers
     return Response(answer.status, content_types.APPLICATION_JSON, answer.body, headers=headers)
 
 
 def refusal(status: int, error: str, message: str) -> Response:
-    return reply(Reply(status, {"status": "not_unlocked", "error": error, "message": message}))
+    return reply(Answer(status, {"status": "not_unlocked", "error": error, "message": message}))
 
 
 @app.post("/self-service/<connection>/unlock")
 def unlock(connection: str) -> Response:
     event = app.current_event
-    text = event.body or ""
     try:
-        body = base64.b64decode(text, validate=True) if event.is_base64_encoded else text.encode()
-    except (binascii.Error, ValueError):
-        return refusal(400, "invalid_request", "body is not valid base64")
+        body = decode_body(event.body, event.is_base64_encoded)
+    except InvalidBase64 as exc:
+        return refusal(400, "invalid_request", str(exc))
     context = event.request_context
     request = PortalRequest(
         connection=connection,

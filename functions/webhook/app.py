@@ -12,17 +12,16 @@ for one alarm).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from account_unlock.edge import Answer, InvalidBase64, count, decode_body
 from account_unlock.observability import logger, metrics, tracer
-from account_unlock.webhook import Answer, delivery_config, handle_webhook, time_budget
+from account_unlock.webhook import delivery_config, handle_webhook, time_budget
 
 app = APIGatewayRestResolver(debug=False)
 IAM_ROUTE = "/iam/webhooks/{source}"
@@ -32,8 +31,7 @@ def reply(answer: Answer) -> Response:
     metrics.add_dimension(name="status", value=str(answer.status))
     metrics.add_metric(name="WebhookRequests", unit=MetricUnit.Count, value=1)
     if answer.status >= 500:
-        with single_metric(name="WebhookServerErrors", unit=MetricUnit.Count, value=1):
-            pass
+        count("WebhookServerErrors")
     return Response(answer.status, content_types.APPLICATION_JSON, answer.body, headers=answer.headers)
 
 
@@ -42,13 +40,9 @@ def reply(answer: Answer) -> Response:
 def receive(source: str) -> Response:
     event = app.current_event
     try:
-        body = (
-            base64.b64decode(event.body or "", validate=True)
-            if event.is_base64_encoded
-            else (event.body or "").encode()
-        )
-    except (binascii.Error, ValueError):
-        return reply(Answer(400, {"error": "body is not valid base64"}))
+        body = decode_body(event.body, event.is_base64_encoded)
+    except InvalidBase64 as exc:
+        return reply(Answer(400, {"error": str(exc)}))
     return reply(handle_webhook(source, event.headers or {}, body, iam_principal=iam_principal()))
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -27,10 +28,11 @@ from pydantic import SecretStr
 
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import USER_AGENT
-from account_unlock.vendors.loginradius import ChallengeAnswers
+from account_unlock.vendors.base import ChallengeAnswers
+from account_unlock.vendors.loginradius_portal import LoginRadiusPortal
 from local.simulators.base import Request
 from local.simulators.loginradius import LoginRadiusSimulator
-from tests.fixtures.loginradius import API_KEY, API_SECRET, BODY_901, BODY_902, BODY_908, BODY_938, BODY_1079, connector
+from tests.fixtures.loginradius import API_KEY, API_SECRET, BODY_901, BODY_902, BODY_908, BODY_938, BODY_1079
 
 TOKEN = "493318dd-487a-439b-8302-5e27f1110244"  # the API reference's example token
 PASSWORD = "MySecurePassword123!"  # the "Verify Password" example password
@@ -86,6 +88,12 @@ def sim(loginradius_sim: LoginRadiusSimulator) -> Iterator[LoginRadiusSimulator]
         assert all(TOKEN not in v and PASSWORD not in v for values in seen.query.values() for v in values)
 
 
+def portal(sim: LoginRadiusSimulator, **fields: Any) -> LoginRadiusPortal:
+    return LoginRadiusPortal.from_secret(
+        {"vendor": "loginradius", "api_key": API_KEY, "api_secret": API_SECRET, "base_url": sim.url, **fields}
+    )
+
+
 def locked_user(sim: LoginRadiusSimulator) -> str:
     user = sim.add_user("jane@example.com", "jane")
     sim.set_password(user.uid, PASSWORD)
@@ -108,7 +116,7 @@ def assert_token_call(seen: Request, path: str, *, prevent_webhook: bool = False
 # requests --------------------------------------------------------------------------------------
 def test_verify_password_sends_the_password_only(sim: LoginRadiusSimulator) -> None:
     locked_user(sim)
-    connector(sim).verify_password(SecretStr(TOKEN), SecretStr(PASSWORD))
+    portal(sim).verify_password(SecretStr(TOKEN), SecretStr(PASSWORD))
     [seen] = sim.requests
     assert_token_call(seen, REAUTH)
     assert seen.json() == {"password": PASSWORD}  # no captcha or security answer: those are the unlock's
@@ -117,7 +125,7 @@ def test_verify_password_sends_the_password_only(sim: LoginRadiusSimulator) -> N
 
 def test_each_answer_goes_to_the_unlock_only_in_the_self_service_sequence(sim: LoginRadiusSimulator) -> None:
     uid = locked_user(sim)
-    built = connector(sim)
+    built = portal(sim)
     built.verify_password(SecretStr(TOKEN), SecretStr(PASSWORD))
     result = built.unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
     reauth, unlock = sim.requests
@@ -136,7 +144,7 @@ def test_each_answer_goes_to_the_unlock_only_in_the_self_service_sequence(sim: L
 
 def test_unlock_sends_only_the_challenge_answers(sim: LoginRadiusSimulator) -> None:
     locked_user(sim)
-    result = connector(sim).unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
+    result = portal(sim).unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
     [seen] = sim.requests
     assert_token_call(seen, UNLOCK)
     assert seen.json() == {
@@ -154,13 +162,13 @@ def test_unlock_sends_only_the_challenge_answers(sim: LoginRadiusSimulator) -> N
 def test_unlock_without_answers_sends_an_empty_object_as_the_curl_example(sim: LoginRadiusSimulator) -> None:
     uid = locked_user(sim)
     sim.users[uid].locked = False
-    connector(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
+    portal(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
     assert sim.requests[0].body == b"{}"
 
 
 def test_prevent_webhook_header_when_the_connection_says_so(sim: LoginRadiusSimulator) -> None:
     locked_user(sim)
-    built = connector(sim, prevent_webhook=True)
+    built = portal(sim, prevent_webhook=True)
     built.verify_password(SecretStr(TOKEN), SecretStr(PASSWORD))
     built.unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
     assert_token_call(sim.requests[0], REAUTH, prevent_webhook=True)
@@ -170,7 +178,7 @@ def test_prevent_webhook_header_when_the_connection_says_so(sim: LoginRadiusSimu
 def test_a_malformed_token_is_refused_before_any_request(sim: LoginRadiusSimulator) -> None:
     for bad in ["short", "has space-0000000000", "line\r\nX-Injected: 1", "x" * 600]:
         with pytest.raises(PermanentError) as caught:
-            connector(sim).unlock_with_token(SecretStr(bad), ChallengeAnswers())
+            portal(sim).unlock_with_token(SecretStr(bad), ChallengeAnswers())
         assert caught.value.reason == "token_invalid"
         assert bad not in caught.value.message
     assert sim.requests == []
@@ -180,7 +188,7 @@ def test_the_call_is_not_retried_for_a_waiting_user(sim: LoginRadiusSimulator) -
     locked_user(sim)
     sim.fail(503, {"Message": "busy"}, headers={"Retry-After": "0"}, times=5)
     with pytest.raises(TransientError):
-        connector(sim).unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
+        portal(sim).unlock_with_token(SecretStr(TOKEN), ALL_CHALLENGES)
     assert len(sim.requests) == 1
 
 
@@ -213,7 +221,7 @@ def test_documented_answers_are_classified(
     sim: LoginRadiusSimulator, status: int, body: object, kind: type[UnlockError], reason: str, call: str
 ) -> None:
     sim.fail(status, body)
-    built = connector(sim)
+    built = portal(sim)
     arguments = (SecretStr(PASSWORD),) if call == "verify_password" else (ChallengeAnswers(),)
     with pytest.raises(UnlockError) as caught:
         getattr(built, call)(SecretStr(TOKEN), *arguments)
@@ -227,21 +235,21 @@ def test_documented_answers_are_classified(
 def test_rate_limit_keeps_the_vendor_retry_after(sim: LoginRadiusSimulator) -> None:
     sim.fail(429, {"Message": "Too many requests"}, headers={"Retry-After": "7"})
     with pytest.raises(TransientError) as caught:
-        connector(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
+        portal(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
     assert caught.value.retry_after == 7
 
 
 def test_suspension_end_is_quoted_in_the_message(sim: LoginRadiusSimulator) -> None:
     sim.fail(403, DOC_1198)
     with pytest.raises(PermanentError) as caught:
-        connector(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
+        portal(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
     assert caught.value.message.endswith("(locked until 2018-10-11T21:40:44.875Z)")
 
 
 def test_unlock_without_is_posted_true_is_not_an_unlock(sim: LoginRadiusSimulator) -> None:
     sim.fail(200, {"IsPosted": False})
     with pytest.raises(PermanentError) as caught:
-        connector(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
+        portal(sim).unlock_with_token(SecretStr(TOKEN), ChallengeAnswers())
     assert caught.value.reason == "unlock_not_confirmed"
 
 
@@ -342,7 +350,7 @@ def test_simulator_refuses_a_captcha_answer_used_twice(sim: LoginRadiusSimulator
 def test_the_connector_never_spends_an_answer_before_the_unlock(sim: LoginRadiusSimulator) -> None:
     """The whole self-service sequence twice with fresh answers: each answer verified exactly once."""
     uid = locked_user(sim)
-    built = connector(sim)
+    built = portal(sim)
     for attempt in ("first", "second"):
         sim.lock_account(uid, "captcha")
         answers = ChallengeAnswers(g_recaptcha_response=f"03AG-{attempt}")

@@ -17,9 +17,9 @@ import pytest
 
 from account_unlock import webhook
 from local.aws_faults import AwsFaults, dropped, failed_entries, server_error, slow, throttled
+from local.identity_senders import PINGONE_SOURCE, configure_sources, pingone_activity, pingone_headers
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment, ticket_body
 from local.signing import encode, standard_webhook_headers
-from local.story_identity_events import PINGONE_SOURCE, configure_sources, pingone_activity, pingone_headers
 from tests.integration.helpers import pending_unlock_events, unique
 
 pytestmark = pytest.mark.integration

@@ -15,15 +15,10 @@ from typing import Any
 
 import pytest
 
+from local.identity_senders import LOGINRADIUS_SOURCE, loginradius_event, loginradius_headers
+from local.identity_senders import configure_sources as configure_identity_sources
 from local.samples import LocalEnvironment, ticket_body
-from local.signing import encode
-from local.story_identity_events import (
-    LOGINRADIUS_SOURCE,
-    loginradius_event,
-    loginradius_headers,
-)
-from local.story_identity_events import configure_sources as configure_identity_sources
-from local.story_ticketing import (
+from local.senders import (
     GITHUB_SECRET,
     GITHUB_SOURCE,
     JIRA_SECRET,
@@ -36,7 +31,8 @@ from local.story_ticketing import (
     zendesk_body,
     zendesk_headers,
 )
-from local.story_ticketing import configure_sources as configure_ticketing_sources
+from local.senders import configure_sources as configure_ticketing_sources
+from local.signing import encode
 from tests.integration.helpers import outcomes, pending_unlock_events, unique
 
 pytestmark = pytest.mark.integration

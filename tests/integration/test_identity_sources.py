@@ -1,6 +1,6 @@
 """Identity-event webhooks (LoginRadius, Gigya, PingOne subscriptions) → bus → unlock → simulator.
 
-Requests are built the way each sender builds them (local/story_identity_events.py, local/signing.py)
+Requests are built the way each sender builds them (local/identity_senders.py, local/signing.py)
 and go through the API handler over the local stack. The three kinds are put into ``SOURCE_KINDS``
 by a fixture until sources/__init__.py registers them. Gigya signs with the Gigya simulator's site
 key, which the webhook fetches from the simulator's ``accounts.getJWTPublicKey``.
@@ -24,10 +24,7 @@ from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
 from account_unlock.sources.pingone_subscription import MAX_EVENTS, PingOneSubscription
 from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
 from account_unlock.webhook import handle_webhook
-from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
-from local.signing import encode, gigya_webhook_headers, gigya_webhook_jwt
-from local.simulators.gigya import new_site_key
-from local.story_identity_events import (
+from local.identity_senders import (
     GIGYA_SOURCE,
     GIGYA_WEBHOOK_SECRET,
     LOGINRADIUS_SOURCE,
@@ -43,6 +40,9 @@ from local.story_identity_events import (
     pingone_headers,
     source_secret,
 )
+from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
+from local.signing import encode, gigya_webhook_headers, gigya_webhook_jwt
+from local.simulators.gigya import new_site_key
 from tests.integration.helpers import outcomes, pending_unlock_events, unique
 
 pytestmark = pytest.mark.integration
@@ -553,22 +553,3 @@ def test_arbitrary_requests_never_5xx_and_never_publish(env, source, body, sign,
     assert 200 <= answer.status < 500
     assert answer.status != 202
     assert pending_unlock_events(env) == []
-
-
-# the run command's story -------------------------------------------------------------------------
-def test_identity_events_story_unlocks_ignores_and_rejects_per_kind(env):
-    from local.run import Story
-    from local.story_identity_events import identity_events_story
-
-    story = Story(env)
-    identity_events_story(story)
-
-    statuses = [int(step.answer.split()[1]) for step in story.steps]
-    assert [status // 100 for status in statuses] == [2, 2, 4] * 3
-    assert statuses[1::3] == [200, 200, 200]  # the events nobody opted in
-    assert statuses[2::3] == [401, 401, 401]
-    unlocked = [
-        o["detail"]["vendor"] for step in story.steps for o in step.outcomes if o["detail"]["status"] == "unlocked"
-    ]
-    assert unlocked == ["loginradius", "gigya", "pingone"]
-    assert [step.deliveries for step in story.steps] == [1, 0, 0] * 3

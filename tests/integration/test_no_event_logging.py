@@ -17,9 +17,9 @@ import pytest
 
 from local.lambda_context import LocalContext
 from local.samples import LOGINRADIUS_CONNECTION, LocalEnvironment
+from local.senders import SERVICENOW_SECRET, SERVICENOW_SOURCE, configure_sources, servicenow_record
 from local.signing import encode
 from local.stack import api_gateway_event, capture_logs
-from local.story_ticketing import SERVICENOW_SECRET, SERVICENOW_SOURCE, configure_sources, servicenow_record
 
 pytestmark = pytest.mark.integration
 

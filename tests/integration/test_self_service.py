@@ -13,12 +13,13 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from account_unlock import connections
+from account_unlock.config import settings
 from local.samples import LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
 from local.simulators.loginradius import LoginRadiusUser, error_body
 from tests.integration.aws_refusals import refused
@@ -29,6 +30,18 @@ CONNECTION = "lr-self-service"
 NO_PASSWORD_CONNECTION = "lr-self-service-token-only"
 PORTAL = "https://portal.example.com"  # PortalOrigins default of template.yaml
 ROUTE = "/self-service/{}/unlock"
+
+
+@pytest.fixture
+def limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Set an attempt limit for this test: settings are read once per container, so read them again."""
+
+    def set_limit(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        settings.cache_clear()
+
+    yield set_limit
+    settings.cache_clear()  # before monkeypatch restores the environment: the next read sees it restored
 
 
 def captcha() -> dict[str, str]:
@@ -365,8 +378,8 @@ def test_flood_of_attempts_with_one_token_gets_429_and_never_reaches_the_vendor(
     assert user.locked is True
 
 
-def test_flood_from_one_address_with_new_tokens_gets_429(env, monkeypatch):
-    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
+def test_flood_from_one_address_with_new_tokens_gets_429(env, limit):
+    limit("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
     ip = fresh_ip()
     users = [locked_user(env) for _ in range(4)]
 
@@ -376,8 +389,8 @@ def test_flood_from_one_address_with_new_tokens_gets_429(env, monkeypatch):
     assert len(env.loginradius.requests) == 3
 
 
-def test_rotating_ipv6_addresses_of_one_64_share_one_counter(env, monkeypatch):
-    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
+def test_rotating_ipv6_addresses_of_one_64_share_one_counter(env, limit):
+    limit("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
     prefix = fresh_prefix()
     addresses = [f"{prefix}:{uuid.uuid4().hex[:4]}:{uuid.uuid4().hex[:4]}:{n}:1" for n in range(4)]
 
@@ -398,10 +411,10 @@ def test_every_spelling_of_one_token_counts_against_the_same_limit(env):
     assert answers[-1][2]["error"] == "too_many_attempts"
 
 
-def test_a_token_over_its_limit_does_not_use_up_the_allowance_of_its_network(env, monkeypatch):
+def test_a_token_over_its_limit_does_not_use_up_the_allowance_of_its_network(env, limit):
     """Many users behind one NAT: one of them retrying after a 429 must not lock the others out."""
-    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "2")
-    monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
+    limit("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "2")
+    limit("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "3")
     nat = fresh_ip()
     retrying, other, third = (locked_user(env)[1] for _ in range(3))
 
@@ -521,7 +534,7 @@ def test_vendor_unreachable_is_503(env):
 def test_unexpected_error_is_a_plain_500_without_trace_or_secret(env, monkeypatch):
     _, token, password = locked_user(env)
     unlock(env, token, {"password": password, **captcha()})  # warm the connector cache
-    connector = connections.connector_for(CONNECTION)
+    connector = connections.self_service_for(CONNECTION)
 
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"boom with {token} and {password}")

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
+from local.events_writer import EVENTS_DIR
 from local.samples import GIGYA_CONNECTION, LOGINRADIUS_CONNECTION, LocalEnvironment, ticket_body
-from local.signing import encode
-from local.story_ticketing import (
-    EVENTS_DIR,
+from local.senders import (
     FRESHSERVICE_SECRET,
     FRESHSERVICE_SOURCE,
     GITHUB_SECRET,
@@ -40,6 +39,7 @@ from local.story_ticketing import (
     zendesk_body,
     zendesk_headers,
 )
+from local.signing import encode
 from tests.integration.helpers import outcomes, pending_unlock_events, unique
 
 pytestmark = pytest.mark.integration

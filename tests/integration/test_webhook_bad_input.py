@@ -13,9 +13,7 @@ from hypothesis import strategies as st
 
 from account_unlock.sources.standard_webhooks import StandardWebhooks
 from account_unlock.webhook import handle_webhook
-from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
-from local.signing import encode, standard_webhook_headers
-from local.story_identity_events import (
+from local.identity_senders import (
     GIGYA_SOURCE,
     LOGINRADIUS_SOURCE,
     PINGONE_SOURCE,
@@ -24,7 +22,9 @@ from local.story_identity_events import (
     loginradius_headers,
     pingone_headers,
 )
-from local.story_identity_events import configure_sources as configure_identity_sources
+from local.identity_senders import configure_sources as configure_identity_sources
+from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
+from local.signing import encode, standard_webhook_headers
 from tests.integration.helpers import outcomes, pending_unlock_events, post_webhook, unique
 
 pytestmark = pytest.mark.integration

@@ -15,19 +15,17 @@ from account_unlock.sources.gigya_webhook import GigyaSourceConfig, GigyaWebhook
 from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
 from account_unlock.sources.mapping import extract
 from account_unlock.sources.pingone_subscription import PingOneSubscription
-from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, GIGYA_SECRET, GIGYA_USER_KEY
-from local.simulators.gigya import GigyaSimulator
-from local.story_identity_events import (
-    EVENT_TIME,
-    EVENTS_DIR,
+from local.events_writer import EVENT_TIME, EVENTS_DIR, event_file
+from local.identity_senders import (
     GIGYA_UNLOCK_EVENTS,
     LOGINRADIUS_UNLOCK_EVENTS,
     LOGINRADIUS_WEBHOOK_SECRET,
     PINGONE_SUBSCRIPTION_SECRET,
     PINGONE_UNLOCK_EVENTS,
     SOURCES,
-    event_file,
 )
+from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, GIGYA_SECRET, GIGYA_USER_KEY
+from local.simulators.gigya import GigyaSimulator
 
 KINDS = {
     "loginradius-webhook": (LoginRadiusWebhook(), LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_UNLOCK_EVENTS),
@@ -64,9 +62,7 @@ def delivery_of(event: dict, received_at: float) -> Delivery:
 
 @pytest.mark.parametrize("kind", SOURCES)
 def test_events_file_is_current(kind):
-    assert load(kind) == event_file(kind), (
-        "regenerate: PYTHONPATH=layers/shared:. python -m local.story_identity_events"
-    )
+    assert load(kind) == event_file(kind), "regenerate: make events"
 
 
 @pytest.mark.parametrize("kind", SOURCES)

@@ -28,9 +28,9 @@ from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.gigya_keys import REFETCH_INTERVAL_SECONDS, KeyCache, rsa_key
 from account_unlock.sources.gigya_webhook import GigyaSourceConfig, GigyaWebhook, body_hash, sign
 from account_unlock.sources.mapping import MappingError, extract
+from local.identity_senders import GIGYA_WEBHOOK_SECRET, gigya_notification
 from local.signing import encode, gigya_webhook_jwt
 from local.simulators.gigya import LOCAL_SITE_KEY, GigyaSimulator, new_site_key
-from local.story_identity_events import GIGYA_WEBHOOK_SECRET, gigya_notification
 from tests.fixtures.gigya import API_KEY
 
 NOW = 1_767_225_600

@@ -15,8 +15,8 @@ from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook, sign
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
+from local.identity_senders import LOGINRADIUS_WEBHOOK_SECRET, loginradius_event
 from local.signing import encode
-from local.story_identity_events import LOGINRADIUS_WEBHOOK_SECRET, loginradius_event
 
 KIND = LoginRadiusWebhook()
 NOW = 1_767_225_600.0

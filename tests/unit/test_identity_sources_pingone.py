@@ -13,8 +13,8 @@ from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.sources.pingone_subscription import MAX_EVENTS, PingOneSubscription
+from local.identity_senders import PINGONE_SUBSCRIPTION_SECRET, pingone_activity
 from local.signing import encode
-from local.story_identity_events import PINGONE_SUBSCRIPTION_SECRET, pingone_activity
 
 KIND = PingOneSubscription()
 USER_ID = "9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"

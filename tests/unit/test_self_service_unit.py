@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from account_unlock import aws
+from account_unlock.config import settings as container_settings
 from account_unlock.self_service import (
     ANSWERS,
     MAX_BODY_BYTES,
@@ -28,8 +30,9 @@ from account_unlock.self_service import (
     respond,
     scrub,
 )
-from account_unlock.vendors.base import VendorResult, parse_config
-from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConfig, LoginRadiusConnector
+from account_unlock.vendors.base import ChallengeAnswers, VendorResult, parse_config
+from account_unlock.vendors.loginradius import LoginRadiusConfig
+from account_unlock.vendors.loginradius_portal import LoginRadiusPortal
 
 PASSWORD = "Hunter2-very-secret"
 TOKEN = "5e1c2d3a-4b5c-4d6e-8f70-a1b2c3d4e5f6"
@@ -170,7 +173,15 @@ def test_no_origins_means_no_cors():
     assert cors_config("*") is None
 
 
-def test_disallowed_origin_and_oversized_body_are_refused_before_anything_else(monkeypatch):
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """Settings are read once per container: read them again for this test's environment, and after it."""
+    container_settings.cache_clear()
+    yield
+    container_settings.cache_clear()
+
+
+def test_disallowed_origin_and_oversized_body_are_refused_before_anything_else(monkeypatch, fresh_settings):
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://portal.example.com")
     # No AWS and no vendor is reachable from a unit test: these answers come before either is used.
     reply = handle_self_service(request(headers={"Origin": "https://evil.example.com"}))
@@ -265,7 +276,7 @@ def test_self_service_fields_are_parsed():
 
 
 # which call gets which answer -------------------------------------------------------------------
-class RecordingConnector(LoginRadiusConnector):
+class RecordingConnector(LoginRadiusPortal):
     """Records the two self-service calls instead of sending them."""
 
     def __init__(self) -> None:

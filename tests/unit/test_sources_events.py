@@ -12,8 +12,9 @@ from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
 from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
 from account_unlock.webhook import authenticate, map_delivery
+from local.events_writer import EVENT_TIME, EVENTS_DIR, sample_events, sample_requests
 from local.samples import CONNECTIONS, HELPDESK_SOURCE, WEBHOOK_SECRET
-from local.story_ticketing import EVENT_TIME, EVENTS_DIR, sample_events, sample_requests, source_configs
+from local.senders import source_configs
 
 STEMS = sorted(sample_requests())
 CONFIGS = source_configs() | {

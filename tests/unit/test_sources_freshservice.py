@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.freshservice import Freshservice
 from account_unlock.sources.mapping import MappingError, extract
+from local.senders import FRESHSERVICE_SECRET, freshservice_body, freshservice_headers
 from local.signing import encode
-from local.story_ticketing import FRESHSERVICE_SECRET, freshservice_body, freshservice_headers
 
 KIND = Freshservice()
 BODY = freshservice_body("123", "sam.okafor@example.com")

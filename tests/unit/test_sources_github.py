@@ -11,8 +11,8 @@ from account_unlock.sources.github import GitHubHmac
 from account_unlock.sources.mapping import extract
 from account_unlock.sources.standard_webhooks import GENERIC_TICKET
 from local.samples import ticket_body
+from local.senders import GITHUB_SECRET, github_headers
 from local.signing import encode
-from local.story_ticketing import GITHUB_SECRET, github_headers
 
 KIND = GitHubHmac()
 BODY = encode(ticket_body("INC-2001", {"username": "omar.haddad"}))

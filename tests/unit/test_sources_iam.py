@@ -15,8 +15,8 @@ from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
 from account_unlock.sources.servicenow import ServiceNow
 from account_unlock.webhook import Answer, authenticate
 from local.lambda_context import LocalContext
+from local.senders import SERVICENOW_SECRET, servicenow_headers
 from local.stack import api_gateway_event
-from local.story_ticketing import SERVICENOW_SECRET, servicenow_headers
 from local.template import ROOT
 
 USER = "arn:aws:iam::123456789012:user/servicenow-integrationhub"

@@ -16,8 +16,7 @@ from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
 from account_unlock.sources.jira import JiraAutomation, JiraWebhook, user_expression
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.webhook import build_request
-from local.signing import encode
-from local.story_ticketing import (
+from local.senders import (
     JIRA_AUTOMATION_TOKEN,
     JIRA_SECRET,
     jira_automation_body,
@@ -25,6 +24,7 @@ from local.story_ticketing import (
     jira_headers,
     jira_issue_updated,
 )
+from local.signing import encode
 
 JIRA = JiraWebhook()
 AUTOMATION = JiraAutomation()

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.sources.servicenow import ServiceNow
+from local.senders import SERVICENOW_SECRET, servicenow_headers, servicenow_record
 from local.signing import encode
-from local.story_ticketing import SERVICENOW_SECRET, servicenow_headers, servicenow_record
 
 KIND = ServiceNow()
 RECORD = servicenow_record("INC0010001", "mia.rossi@example.com", "mia.rossi")

@@ -22,7 +22,7 @@ from account_unlock.sources import SOURCE_KINDS
 from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.webhook import Answer, handle_webhook
-from local import story_ticketing as sample
+from local import senders as sample
 from local.samples import ticket_body
 from local.signing import encode
 
@@ -109,7 +109,7 @@ def stack_stand_ins(kind: str) -> Iterator[list[dict[str, Any]]]:
     with (
         mock.patch.object(webhook, "load_source", return_value=(config, SOURCE_KINDS[kind])),
         mock.patch.object(webhook, "hand_off", side_effect=hand_off),
-        mock.patch.object(webhook, "count_auth_failure") as auth_failures,
+        mock.patch.object(webhook, "count") as auth_failures,
     ):
         yield handed_off
     handed_off.append({"auth_failures": auth_failures.call_count})

@@ -14,8 +14,8 @@ from account_unlock.sources.base import Delivery, SourceConfig, Unauthorized
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.sources.zendesk import Zendesk
 from account_unlock.webhook import build_request
+from local.senders import ZENDESK_SECRET, zendesk_body, zendesk_headers
 from local.signing import encode
-from local.story_ticketing import ZENDESK_SECRET, zendesk_body, zendesk_headers
 
 KIND = Zendesk()
 STAMP = "2021-03-25T05:09:27Z"  # the timestamp of Zendesk's documentation

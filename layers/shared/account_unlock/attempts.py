@@ -20,36 +20,21 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import math
-import os
 import time
-from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
 from account_unlock.aws import client
+from account_unlock.config import AttemptLimits, settings
 from account_unlock.errors import TransientError
 
 IPV6_CLIENT_PREFIX = 64
 
 
-@dataclass(frozen=True)
-class AttemptLimits:
-    table: str
-    per_token: int
-    per_ip: int
-    window_seconds: int
-
-
 def limits() -> AttemptLimits:
-    """Read from the environment that template.yaml gives the self-service function."""
-    env = os.environ
-    return AttemptLimits(
-        table=env.get("SELF_SERVICE_ATTEMPTS_TABLE", "account-unlock-self-service-attempts"),
-        per_token=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "5"))),
-        per_ip=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "100"))),
-        window_seconds=max(1, int(env.get("SELF_SERVICE_ATTEMPT_WINDOW_SECONDS", "900"))),
-    )
+    """The limits of the container's settings (``config.settings``, read once)."""
+    return settings().attempt_limits
 
 
 class AttemptLimitReached(Exception):
@@ -91,23 +76,23 @@ def register(source_ip: str, fingerprint: str | None, now: float | None = None) 
     (one user retrying after a 429 does not lock out the others behind the same NAT); a flood with
     ever new tokens from one network is stopped by the network's ceiling.
     """
-    settings = limits()
+    rules = limits()
     now = time.time() if now is None else now
-    window = int(now // settings.window_seconds)
-    ends = (window + 1) * settings.window_seconds
-    counters = [("ip", client_network(source_ip), settings.per_ip)]
+    window = int(now // rules.window_seconds)
+    ends = (window + 1) * rules.window_seconds
+    counters = [("ip", client_network(source_ip), rules.per_ip)]
     if fingerprint is not None:
-        counters.insert(0, ("token", fingerprint, settings.per_token))
+        counters.insert(0, ("token", fingerprint, rules.per_token))
     for scope, key, maximum in counters:
-        if not _count(settings, f"{scope}#{key}#{window}", maximum, expires_at=ends + settings.window_seconds):
+        if not _count(rules, f"{scope}#{key}#{window}", maximum, expires_at=ends + rules.window_seconds):
             raise AttemptLimitReached(scope, max(1, math.ceil(ends - now)))
 
 
-def _count(settings: AttemptLimits, key: str, maximum: int, expires_at: int) -> bool:
+def _count(rules: AttemptLimits, key: str, maximum: int, expires_at: int) -> bool:
     """Add one attempt unless ``maximum`` is reached; ``False`` when it is."""
     try:
         client("dynamodb").update_item(
-            TableName=settings.table,
+            TableName=rules.table,
             Key={"id": {"S": key}},
             UpdateExpression="ADD attempts :one SET expires_at = :expires",
             ConditionExpression="attribute_not_exists(attempts) OR attempts < :max",

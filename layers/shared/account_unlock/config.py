@@ -8,6 +8,16 @@ from functools import cache
 
 
 @dataclass(frozen=True)
+class AttemptLimits:
+    """The self-service attempt limits (``account_unlock.attempts``)."""
+
+    table: str
+    per_token: int
+    per_ip: int
+    window_seconds: int
+
+
+@dataclass(frozen=True)
 class Settings:
     secret_prefix: str
     event_bus_name: str
@@ -17,6 +27,8 @@ class Settings:
     secret_max_age: int
     idempotency_ttl_seconds: int
     event_source: str
+    attempt_limits: AttemptLimits
+    allowed_origins: str  # the self-service portal origins, comma-separated (parsed by self_service)
 
 
 @cache
@@ -32,4 +44,11 @@ def settings() -> Settings:
         secret_max_age=int(env.get("SECRET_MAX_AGE_SECONDS", "300")),
         idempotency_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_DAYS", "7")) * 86400,
         event_source=env.get("EVENT_SOURCE", "account-unlock"),
+        attempt_limits=AttemptLimits(
+            table=env.get("SELF_SERVICE_ATTEMPTS_TABLE", "account-unlock-self-service-attempts"),
+            per_token=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "5"))),
+            per_ip=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "100"))),
+            window_seconds=max(1, int(env.get("SELF_SERVICE_ATTEMPT_WINDOW_SECONDS", "900"))),
+        ),
+        allowed_origins=env.get("ALLOWED_ORIGINS", ""),
     )

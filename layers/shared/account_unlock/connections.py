@@ -1,32 +1,67 @@
-"""Connector instances per connection, kept warm with their sessions and tokens."""
+"""Connector and self-service instances per connection, kept warm with their sessions and tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from account_unlock.errors import PermanentError
 from account_unlock.secrets import load_secret
-from account_unlock.vendors import CONNECTORS
-from account_unlock.vendors.base import Connector
+from account_unlock.vendors import CONNECTORS, SELF_SERVICE
+from account_unlock.vendors.base import Connector, SelfServiceUnlock
+
+Built = TypeVar("Built")
 
 _connectors: dict[str, tuple[str, Connector]] = {}
+_self_service: dict[str, tuple[str, SelfServiceUnlock]] = {}
 
 
 def connector_for(name: str) -> Connector:
     """The connector for connection ``name``; rebuilt only when its secret changes (rotation)."""
+    builders = {vendor: connector.from_secret for vendor, connector in CONNECTORS.items()}
+    return _built(name, builders, _connectors, unknown_vendor)
+
+
+def self_service_for(name: str) -> SelfServiceUnlock:
+    """The self-service unlock of connection ``name``, for a vendor that offers one (``SELF_SERVICE``).
+
+    ``PermanentError`` as for ``connector_for``; a connection of a vendor without self-service is
+    ``unknown_connection`` here. Whether the connection opted in is the caller's check.
+    """
+    return _built(name, SELF_SERVICE, _self_service, no_self_service)
+
+
+def unknown_vendor(name: str, vendor: object) -> PermanentError:
+    return PermanentError("config_invalid", f"connection '{name}': field vendor must be one of {sorted(CONNECTORS)}")
+
+
+def no_self_service(name: str, vendor: object) -> PermanentError:
+    if vendor in CONNECTORS:
+        return PermanentError("unknown_connection", f"connection '{name}': vendor {vendor} offers no self-service")
+    return unknown_vendor(name, vendor)
+
+
+def _built(
+    name: str,
+    builders: Mapping[str, Callable[[Mapping[str, Any]], Built]],
+    cache: dict[str, tuple[str, Built]],
+    refuse: Callable[[str, object], PermanentError],
+) -> Built:
+    """What ``builders`` makes of connection ``name``'s secret, kept until the secret changes."""
     secret = load_secret("connection", name)
     fingerprint = hashlib.sha256(json.dumps(secret, sort_keys=True).encode()).hexdigest()
-    cached = _connectors.get(name)
+    cached = cache.get(name)
     if cached and cached[0] == fingerprint:
         return cached[1]
     vendor = secret.get("vendor")
-    connector_class = CONNECTORS.get(vendor) if isinstance(vendor, str) else None
-    if connector_class is None:
-        raise PermanentError("config_invalid", f"connection '{name}': field vendor must be one of {sorted(CONNECTORS)}")
-    connector = connector_class.from_secret(secret)
-    _connectors[name] = (fingerprint, connector)
-    return connector
+    build = builders.get(vendor) if isinstance(vendor, str) else None
+    if build is None:
+        raise refuse(name, vendor)
+    built = build(secret)
+    cache[name] = (fingerprint, built)
+    return built
 
 
 def vendor_of(name: str) -> str | None:

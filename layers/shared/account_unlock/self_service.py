@@ -1,4 +1,4 @@
-"""The self-service path: a locked-out user unlocks their own LoginRadius account from a portal.
+"""The self-service path: a locked-out user unlocks their own account from a portal (LoginRadius today).
 
 ``POST /self-service/{connection}/unlock`` carries the user's access token (``Authorization: Bearer``)
 and a JSON body with the password and the challenge answers, under LoginRadius's own field names::
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 import time
 from collections.abc import Mapping
@@ -36,17 +35,19 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import CORSConfig
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError
 
 from account_unlock import attempts, audit, http
 from account_unlock.aws import AWS_ERRORS
-from account_unlock.connections import connector_for
+from account_unlock.config import settings
+from account_unlock.connections import self_service_for
+from account_unlock.edge import Answer, count
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.models import Origin, UnlockOutcome
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import audited, record_outcome
-from account_unlock.vendors.loginradius import ChallengeAnswers, LoginRadiusConnector
+from account_unlock.vendors.base import ChallengeAnswers, SelfServiceUnlock
 
 ORIGIN_SYSTEM = "self-service"
 MAX_BODY_BYTES = 16 * 1024
@@ -104,13 +105,6 @@ class PortalRequest:
 
 
 @dataclass
-class Reply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
 class Result:
     """What one attempt came to: a reason code, an internal message, and what the portal may see."""
 
@@ -151,7 +145,7 @@ WWW_AUTHENTICATE = {
 }
 
 
-def handle_self_service(request: PortalRequest) -> Reply:
+def handle_self_service(request: PortalRequest) -> Answer:
     """Answer one self-service unlock request; never raises for anything the caller sent."""
     headers = {key.lower(): value for key, value in request.headers.items()}
     if len(request.body) > MAX_BODY_BYTES:
@@ -160,7 +154,7 @@ def handle_self_service(request: PortalRequest) -> Reply:
     if origin is not None and origin not in allowed_origins():
         return respond(request, 403, "origin_not_allowed", "This origin may not call the unlock service.")
     try:
-        connector = self_service_connector(request.connection)
+        portal = self_service_portal(request.connection)
     except LookupError:
         return respond(request, 404, "unknown_connection", "Unknown connection.")
     except TransientError:
@@ -182,14 +176,12 @@ def handle_self_service(request: PortalRequest) -> Reply:
         logger.error("attempt counters unavailable: failing closed")
         return respond(request, *UNAVAILABLE, retry_after=DEFAULT_RETRY_AFTER)
     secrets = [token.get_secret_value()] if token else []
-    result = attempt(connector, request, token, secrets)
-    record(request, result, secrets)
+    result = attempt(portal, request, token, secrets)
+    record(request, portal.vendor, result, secrets)
     return reply_for(request, result)
 
 
-def attempt(
-    connector: LoginRadiusConnector, request: PortalRequest, token: SecretStr | None, secrets: list[str]
-) -> Result:
+def attempt(portal: SelfServiceUnlock, request: PortalRequest, token: SecretStr | None, secrets: list[str]) -> Result:
     """Parse the body, then re-verify the password (when required or given) and unlock by token."""
     if token is None:
         return Result("token_missing", "no access token (Authorization: Bearer) in the request")
@@ -198,19 +190,21 @@ def attempt(
     except InvalidBody as exc:
         return Result("invalid_request", f"invalid body: {exc.public}", public_message=exc.public)
     secrets += body.secret_values()  # the caller scrubs the audit message of these too
-    if body.password is None and connector.config.self_service_requires_password:
+    if body.password is None and portal.requires_password:
         return Result("password_required", "the connection requires the password and none was given")
     try:
-        audit_attempt(request)
+        audit_attempt(request, portal.vendor)
     except AWS_ERRORS:
-        return Result("audit_unavailable", "the attempt could not be audited: LoginRadius not called", transient=True)
+        return Result(
+            "audit_unavailable", "the attempt could not be audited: the vendor was not called", transient=True
+        )
     answers = body.answers()
     started = time.perf_counter()
     try:
         with http.budget.running(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5)):
             if body.password is not None:
-                connector.verify_password(token, body.password)  # the password only: the answers are the unlock's
-            result = connector.unlock_with_token(token, answers)
+                portal.verify_password(token, body.password)  # the password only: the answers are the unlock's
+            result = portal.unlock_with_token(token, answers)
     except UnlockError as exc:
         return Result(exc.reason, exc.message, retry_after=getattr(exc, "retry_after", None), transient=exc.retryable)
     finally:
@@ -251,30 +245,30 @@ def bearer_token(value: str | None) -> SecretStr | None:
     return SecretStr(match.group(1)) if match else None
 
 
-def self_service_connector(name: str) -> LoginRadiusConnector:
-    """The connector of a LoginRadius connection that opted in; ``LookupError`` for anything else."""
+def self_service_portal(name: str) -> SelfServiceUnlock:
+    """The self-service unlock of a connection that opted in; ``LookupError`` for anything else."""
     try:
-        connector = connector_for(name)
+        portal = self_service_for(name)
     except PermanentError as exc:
         if exc.reason != "unknown_connection":
             logger.error("connection is not usable", extra={"connection": name, "error": exc.message})
         raise LookupError(name) from None
-    if not isinstance(connector, LoginRadiusConnector) or not connector.config.self_service_enabled:
+    if not portal.enabled:
         raise LookupError(name)
-    return connector
+    return portal
 
 
 def requester(request: PortalRequest) -> str:
     return f"portal user from {request.source_ip}"[:256]
 
 
-def audit_attempt(request: PortalRequest) -> None:
-    """The ``attempted`` audit item, written before LoginRadius is called; a failure is raised."""
+def audit_attempt(request: PortalRequest, vendor: str) -> None:
+    """The ``attempted`` audit item, written before the vendor is called; a failure is raised."""
     audited(
         lambda: audit.record_attempt(
             request_id=request.request_id,
             connection=request.connection,
-            vendor=LoginRadiusConnector.vendor,
+            vendor=vendor,
             origin_system=ORIGIN_SYSTEM,
             requested_by=requester(request),
         ),
@@ -282,11 +276,11 @@ def audit_attempt(request: PortalRequest) -> None:
     )
 
 
-def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
+def record(request: PortalRequest, vendor: str, result: Result, secrets: list[str]) -> None:
     """Audit and measure the outcome like every unlock; the user is not named (see docs/self-service.md).
 
     A failed audit write is logged and counted by ``record_outcome`` and not raised: the user is told
-    what happened at LoginRadius (an unlock is not undone); if LoginRadius was called, the attempt's
+    what happened at the vendor (an unlock is not undone); if the vendor was called, the attempt's
     own item is already written.
     """
     outcome = UnlockOutcome(
@@ -295,7 +289,7 @@ def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
         reason=result.reason,
         message=scrub(result.message, secrets),
         connection=request.connection,
-        vendor=LoginRadiusConnector.vendor,
+        vendor=vendor,
         user={},
         origin=Origin(system=ORIGIN_SYSTEM),
         requested_by=requester(request),
@@ -305,19 +299,19 @@ def record(request: PortalRequest, result: Result, secrets: list[str]) -> None:
         record_outcome(outcome)
 
 
-def reply_for(request: PortalRequest, result: Result) -> Reply:
+def reply_for(request: PortalRequest, result: Result) -> Answer:
     if result.transient:
         return respond(request, *UNAVAILABLE, retry_after=result.retry_after or DEFAULT_RETRY_AFTER)
     status, error, message = ANSWERS.get(result.reason, NOT_UNLOCKED)
     if status == 200:
         count("SelfServiceAnswers", answer="unlocked")
-        return Reply(200, {"status": "unlocked", "message": message, "request_id": request.request_id})
+        return Answer(200, {"status": "unlocked", "message": message, "request_id": request.request_id})
     return respond(request, status, error, result.public_message or message)
 
 
 def respond(
     request: PortalRequest, status: int, error: str, message: str, *, retry_after: float | None = None
-) -> Reply:
+) -> Answer:
     """A refusal the portal can show: ``{"status": "not_unlocked", "error", "message", "request_id"}``."""
     headers: dict[str, str] = {}
     if retry_after is not None:
@@ -327,12 +321,7 @@ def respond(
     count("SelfServiceAnswers", answer=error)
     logger.info("self-service answer", extra={"connection": request.connection, "status": status, "error": error})
     body = {"status": "not_unlocked", "error": error, "message": message, "request_id": request.request_id}
-    return Reply(status, body, headers)
-
-
-def count(name: str, **dimensions: str) -> None:
-    with single_metric(name=name, unit=MetricUnit.Count, value=1, default_dimensions=dimensions):
-        pass
+    return Answer(status, body, headers)
 
 
 def scrub(text: str, secrets: list[str]) -> str:
@@ -346,7 +335,7 @@ def scrub(text: str, secrets: list[str]) -> str:
 # CORS ------------------------------------------------------------------------------------------
 def allowed_origins(value: str | None = None) -> list[str]:
     """The portal origins from ``ALLOWED_ORIGINS`` (comma-separated); ``*`` and junk are ignored."""
-    raw = os.environ.get("ALLOWED_ORIGINS", "") if value is None else value
+    raw = settings().allowed_origins if value is None else value
     origins = [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
     return [origin for origin in origins if PORTAL_ORIGIN.fullmatch(origin)]
 

@@ -32,11 +32,12 @@ from account_unlock import events, http
 from account_unlock.aws import AWS_ERRORS
 from account_unlock.config import settings
 from account_unlock.connections import connector_for
+from account_unlock.edge import count, field_names
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, OutcomeStatus, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
-from account_unlock.outcomes import record_outcome, write_failed
+from account_unlock.outcomes import record_outcome
 from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
 from account_unlock.steps import Steps
 from account_unlock.vendors.base import Connector, VendorResult
@@ -69,7 +70,7 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
     try:
         request = UnlockRequest.model_validate(envelope.detail)
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in err["loc"]) or "detail" for err in exc.errors()})
+        fields = field_names(exc, "detail")
         return finish(invalid_outcome(envelope.detail, f"invalid fields: {', '.join(fields)}"))
     if not fresh(envelope.time, time.time()):
         message = f"the event's time {envelope.time.isoformat()} is outside the replay window"
@@ -176,6 +177,6 @@ def finish(result: UnlockOutcome) -> dict[str, Any]:
         events.publish(result.detail_type, detail, settings().event_source)
     except (TransientError, *AWS_ERRORS):
         logger.exception("outcome event not published", extra={"request_id": result.request_id})
-        write_failed("OutcomePublishFailed")
+        count("OutcomePublishFailed")  # flushed at once: the invocation is about to fail
         raise
     return detail

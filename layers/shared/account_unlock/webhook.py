@@ -27,10 +27,9 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -41,6 +40,7 @@ from pydantic import ValidationError
 
 from account_unlock import aws, events, http
 from account_unlock.config import settings
+from account_unlock.edge import Answer, count, field_names
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
 from account_unlock.models import Origin, UnlockRequest, UserRef
@@ -63,13 +63,6 @@ persistence = persistence_layer(settings().delivery_table)
 delivery_config = IdempotencyConfig(
     event_key_jmespath="[source, delivery_id, body_digest]", expires_after_seconds=DELIVERY_TTL_SECONDS
 )
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,7 +117,7 @@ def handle_webhook(
     try:
         delivery_id = authenticate(config, kind, delivery)
     except Unauthorized as exc:
-        count_auth_failure(source, kind.kind)
+        count("WebhookAuthFailures", source=source, kind=kind.kind)
         logger.warning("webhook rejected", extra={"source": source, "why": str(exc)})
         return error(401, str(exc))
     except TransientError as exc:  # what verifies the sender is out of reach (a vendor's signing keys)
@@ -171,7 +164,7 @@ def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
     try:
         config = (kind.config_model if kind else SourceConfig).model_validate(secret)
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        fields = field_names(exc)
         logger.error("source secret is invalid", extra={"source": name, "fields": fields})
         raise LookupError(name) from None
     if kind is None:
@@ -252,7 +245,7 @@ def build_request(
             reason=found.reason,
         )
     except ValidationError as exc:
-        names = sorted({".".join(str(p) for p in err["loc"]) or "user" for err in exc.errors()})
+        names = field_names(exc, "user")
         raise MappingError(f"invalid fields: {', '.join(names)}") from None
 
 
@@ -305,10 +298,3 @@ def publish(accepted: dict[str, Any], receipt: Receipt) -> dict[str, Any]:
 
 def webhook_event_source() -> str:
     return f"{settings().event_source}.webhook"
-
-
-def count_auth_failure(source: str, kind: str) -> None:
-    with single_metric(
-        name="WebhookAuthFailures", unit=MetricUnit.Count, value=1, default_dimensions={"source": source, "kind": kind}
-    ):
-        pass

@@ -1,14 +1,15 @@
-"""The small interface every vendor connector implements."""
+"""The small interfaces of a vendor: its connector (every vendor) and its self-service unlock (some)."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from account_unlock.edge import field_names
 from account_unlock.errors import PermanentError
 from account_unlock.http import VendorHttp
 from account_unlock.models import UnlockRequest
@@ -41,6 +42,65 @@ class VendorResult:
         return not self.actions
 
 
+@dataclass(frozen=True)
+class ChallengeAnswers:
+    """What the user answered to the bot-protection and security-question challenges.
+
+    Security answers are secrets like the password; ``repr`` shows which answers are present only.
+    """
+
+    g_recaptcha_response: str | None = None
+    qq_captcha_ticket: str | None = None
+    qq_captcha_randstr: str | None = None
+    h_captcha_response: str | None = None
+    security_answer: Mapping[str, SecretStr] = field(default_factory=dict)
+
+    def captcha_fields(self) -> dict[str, str]:
+        """The captcha answers given, under the field names of the portal's body (LoginRadius's)."""
+        fields = {
+            "g-recaptcha-response": self.g_recaptcha_response,
+            "qq_captcha_ticket": self.qq_captcha_ticket,
+            "qq_captcha_randstr": self.qq_captcha_randstr,
+            "h-captcha-response": self.h_captcha_response,
+        }
+        return {name: value for name, value in fields.items() if value}
+
+    def security_answers(self) -> dict[str, str]:
+        return {question: answer.get_secret_value() for question, answer in self.security_answer.items()}
+
+    def __repr__(self) -> str:
+        given = [*self.captcha_fields(), *(["security_answer"] if self.security_answer else [])]
+        return f"ChallengeAnswers(given={given})"
+
+
+class SelfServiceUnlock(Protocol):
+    """A vendor's self-service unlock: the locked-out user's own access token lifts the lockout.
+
+    Built per connection by ``connections.self_service_for``, only in the self-service function.
+    """
+
+    @property
+    def vendor(self) -> str: ...
+
+    @property
+    def enabled(self) -> bool:
+        """The connection opted in to self-service."""
+        ...
+
+    @property
+    def requires_password(self) -> bool:
+        """The password is re-verified (``verify_password``) before the token unlock."""
+        ...
+
+    def verify_password(self, token: SecretStr, password: SecretStr) -> None:
+        """Re-authenticate the token's user with the password only; raise an ``UnlockError`` when refused."""
+        ...
+
+    def unlock_with_token(self, token: SecretStr, answers: ChallengeAnswers) -> VendorResult:
+        """Unlock the token's user with the challenge answers; raise an ``UnlockError`` when it cannot."""
+        ...
+
+
 class Connector(ABC):
     """Unlocks one account at one tenant of one vendor."""
 
@@ -69,5 +129,5 @@ def parse_config(model: type[ConnectionConfig], secret: Mapping[str, Any]) -> An
     try:
         return model.model_validate(dict(secret))
     except ValidationError as exc:
-        problems = sorted({f"{'.'.join(str(p) for p in err['loc'])} ({err['type']})" for err in exc.errors()})
+        problems = field_names(exc, with_kind=True)
         raise PermanentError("config_invalid", f"connection fields missing or invalid: {', '.join(problems)}") from None
