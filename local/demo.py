@@ -25,13 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from account_unlock.sources import loginradius_webhook
 from local import identity_senders, secrets_dir, senders
 from local.identity_senders import GIGYA_SOURCE, LOGINRADIUS_SOURCE, PINGONE_SOURCE, gigya_jwt_headers, iso
 from local.portal import prepare_self_service
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment
 from local.secrets_dir import SecretFile
-from local.signing import encode, standard_webhook_headers
+from local.signing import encode, loginradius_signature, standard_webhook_headers
 
 Credentials = dict[str, tuple[str, str | None]]  # source name -> (kind, the secret its sender uses)
 Notes = list[str]
@@ -257,9 +256,7 @@ SIGNERS: dict[str, Callable[[dict[str, str], bytes, str], dict[str, str]]] = {
     "servicenow": static("X-ServiceNow-Secret"),
     "freshservice": sign_freshservice,
     "pingone-subscription": static("Authorization"),
-    "loginradius-webhook": lambda headers, body, secret: put(
-        headers, "signature", loginradius_webhook.sign(secret, body)
-    ),
+    "loginradius-webhook": lambda headers, body, secret: put(headers, "signature", loginradius_signature(secret, body)),
     "gigya-webhook": lambda headers, body, secret: put(
         headers, "X-Gigya-Sig-JWT", gigya_jwt_headers(body)["X-Gigya-Sig-JWT"]
     ),

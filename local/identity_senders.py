@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from account_unlock.sources import gigya_webhook, loginradius_webhook
 from local.samples import (
     GIGYA_API_KEY,
     GIGYA_CONNECTION,
@@ -21,7 +20,7 @@ from local.samples import (
     PINGONE_ENVIRONMENT,
     LocalEnvironment,
 )
-from local.signing import gigya_webhook_headers
+from local.signing import gigya_hmac_signature, gigya_webhook_headers, loginradius_signature
 
 LOGINRADIUS_SOURCE = "loginradius-events"
 GIGYA_SOURCE = "gigya-events"
@@ -115,7 +114,7 @@ def pingone_activity(
 
 # senders' headers --------------------------------------------------------------------------------
 def loginradius_headers(raw: bytes, secret: str = LOGINRADIUS_WEBHOOK_SECRET) -> dict[str, str]:
-    return {"Content-Type": "application/json", "signature": loginradius_webhook.sign(secret, raw)}
+    return {"Content-Type": "application/json", "signature": loginradius_signature(secret, raw)}
 
 
 def gigya_jwt_headers(raw: bytes, **signing: Any) -> dict[str, str]:
@@ -125,7 +124,7 @@ def gigya_jwt_headers(raw: bytes, **signing: Any) -> dict[str, str]:
 
 def gigya_headers(raw: bytes, secret: str = GIGYA_WEBHOOK_SECRET) -> dict[str, str]:
     """The legacy ``X-Gigya-Sig-Hmac-Sha1``, for sources with ``signature: "hmac-sha1"``."""
-    return {"Content-Type": "application/json", "X-Gigya-Sig-Hmac-Sha1": gigya_webhook.sign(secret, raw)}
+    return {"Content-Type": "application/json", "X-Gigya-Sig-Hmac-Sha1": gigya_hmac_signature(secret, raw)}
 
 
 def pingone_headers(secret: str = PINGONE_SUBSCRIPTION_SECRET) -> dict[str, str]:

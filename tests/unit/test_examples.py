@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from account_unlock.sources import SOURCE_KINDS
-from account_unlock.sources.standard_webhooks import sign
 from account_unlock.vendors import CONNECTORS
 from local.secrets_dir import SecretsError, read
+from local.signing import standard_webhook_signature
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "secrets"
 CONNECTIONS = sorted((EXAMPLES / "connections").glob("*.json"))
@@ -113,4 +113,5 @@ def test_local_sign_signs_for_the_secrets_folder_of_the_running_server(tmp_path)
     headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
     body = words[words.index("--data-binary") + 1].encode()
     assert words[4] == "http://127.0.0.1:4321/webhooks/helpdesk"
-    assert headers["webhook-signature"] == sign(own, headers["webhook-id"], headers["webhook-timestamp"], body)
+    expected = standard_webhook_signature(own, headers["webhook-id"], headers["webhook-timestamp"], body)
+    assert headers["webhook-signature"] == expected

@@ -26,10 +26,10 @@ from account_unlock.http import VendorHttp
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, Unauthorized
 from account_unlock.sources.gigya_keys import REFETCH_INTERVAL_SECONDS, KeyCache, rsa_key
-from account_unlock.sources.gigya_webhook import GigyaSourceConfig, GigyaWebhook, body_hash, sign
+from account_unlock.sources.gigya_webhook import GigyaSourceConfig, GigyaWebhook, body_hash
 from account_unlock.sources.mapping import MappingError, extract
 from local.identity_senders import GIGYA_WEBHOOK_SECRET, gigya_notification
-from local.signing import encode, gigya_webhook_jwt
+from local.signing import encode, gigya_body_hash, gigya_hmac_signature, gigya_webhook_jwt
 from local.simulators.gigya import LOCAL_SITE_KEY, GigyaSimulator, new_site_key
 from tests.fixtures.gigya import API_KEY
 
@@ -120,7 +120,7 @@ def unsigned_token(header: dict[str, Any], payload: dict[str, Any], signature: b
 
 def claims_for(raw: bytes, **changes: Any) -> dict[str, Any]:
     iss = f"https://fidm.gigya.com/jwt/{API_KEY}/"
-    return {"sub": body_hash(raw), "iat": NOW, "exp": NOW + 60, "iss": iss} | changes
+    return {"sub": gigya_body_hash(raw), "iat": NOW, "exp": NOW + 60, "iss": iss} | changes
 
 
 # the JWT ------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_an_unsigned_notification_is_refused_without_asking_gigya(kind, gigya_si
 
 def test_the_legacy_hmac_header_does_not_authenticate_a_jwt_source(kind):
     raw = notification()
-    headers = {"x-gigya-sig-hmac-sha1": sign(GIGYA_WEBHOOK_SECRET, raw)}
+    headers = {"x-gigya-sig-hmac-sha1": gigya_hmac_signature(GIGYA_WEBHOOK_SECRET, raw)}
     with pytest.raises(Unauthorized, match="missing header x-gigya-sig-jwt"):
         kind.authenticate(Delivery("gigya", headers, raw, NOW), [GIGYA_WEBHOOK_SECRET])
 
@@ -409,14 +409,14 @@ def legacy(keys) -> GigyaWebhook:
 def hmac_delivery(raw: bytes, signature: str | None = None, *, received_at: float = NOW) -> Delivery:
     headers = {"content-type": "application/json"}
     if signature != "":
-        headers["x-gigya-sig-hmac-sha1"] = signature or sign(GIGYA_WEBHOOK_SECRET, raw)
+        headers["x-gigya-sig-hmac-sha1"] = signature or gigya_hmac_signature(GIGYA_WEBHOOK_SECRET, raw)
     return Delivery("gigya", headers, raw, received_at)
 
 
 def test_legacy_signature_is_base64_hmac_sha1_keyed_with_the_decoded_secret():
     raw = encode(DOCUMENTED)
     digest = hmac.new(base64.b64decode(GIGYA_WEBHOOK_SECRET), raw, hashlib.sha1).digest()
-    assert sign(GIGYA_WEBHOOK_SECRET, raw) == base64.b64encode(digest).decode()
+    assert gigya_hmac_signature(GIGYA_WEBHOOK_SECRET, raw) == base64.b64encode(digest).decode()
 
 
 def test_legacy_documented_notification_is_accepted_when_opted_in(legacy):
@@ -428,17 +428,22 @@ def test_legacy_documented_notification_is_accepted_when_opted_in(legacy):
 def test_legacy_rotated_secret_still_verifies(legacy):
     raw = notification(("accountUpdated", "u1"))
     other = base64.b64encode(b"the-next-gigya-secret").decode()
-    assert legacy.authenticate(hmac_delivery(raw, sign(other, raw)), ["not base64 at all", GIGYA_WEBHOOK_SECRET, other])
+    assert legacy.authenticate(
+        hmac_delivery(raw, gigya_hmac_signature(other, raw)), ["not base64 at all", GIGYA_WEBHOOK_SECRET, other]
+    )
 
 
 def test_legacy_tampered_body_or_other_secret_is_refused(legacy):
     raw = notification(("accountUpdated", "victim"))
     with pytest.raises(Unauthorized, match="signature verification failed"):
         legacy.authenticate(
-            hmac_delivery(raw.replace(b"victim", b"attack"), sign(GIGYA_WEBHOOK_SECRET, raw)), [GIGYA_WEBHOOK_SECRET]
+            hmac_delivery(raw.replace(b"victim", b"attack"), gigya_hmac_signature(GIGYA_WEBHOOK_SECRET, raw)),
+            [GIGYA_WEBHOOK_SECRET],
         )
     with pytest.raises(Unauthorized, match="signature verification failed"):
-        legacy.authenticate(hmac_delivery(raw, sign(base64.b64encode(b"guess").decode(), raw)), [GIGYA_WEBHOOK_SECRET])
+        legacy.authenticate(
+            hmac_delivery(raw, gigya_hmac_signature(base64.b64encode(b"guess").decode(), raw)), [GIGYA_WEBHOOK_SECRET]
+        )
 
 
 def test_legacy_secret_used_as_text_instead_of_decoded_does_not_verify(legacy):

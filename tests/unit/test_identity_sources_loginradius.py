@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from account_unlock.models import UNLOCK_REQUESTED
 from account_unlock.sources.base import Delivery, Unauthorized
-from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook, sign
+from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
 from account_unlock.sources.mapping import MappingError, extract
 from account_unlock.sources.signatures import SIGNED_BODY_WINDOW_SECONDS
 from local.identity_senders import LOGINRADIUS_WEBHOOK_SECRET, loginradius_event
-from local.signing import encode
+from local.signing import encode, loginradius_signature
 
 KIND = LoginRadiusWebhook()
 NOW = 1_767_225_600.0
@@ -30,14 +30,15 @@ def body(hook_name: str = "ResetPassword", *, moment: float = NOW, hook_id: str 
 def delivery(raw: bytes, signature: str | None = None, *, received_at: float = NOW) -> Delivery:
     headers = {"content-type": "application/json"}
     if signature != "":
-        headers["signature"] = signature or sign(LOGINRADIUS_WEBHOOK_SECRET, raw)
+        headers["signature"] = signature or loginradius_signature(LOGINRADIUS_WEBHOOK_SECRET, raw)
     return Delivery("lr", headers, raw, received_at)
 
 
 def test_signature_is_the_uppercase_hex_hmac_sha256_of_the_raw_body():
     raw = body()
     expected = hmac.new(LOGINRADIUS_WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest().upper()
-    assert sign(LOGINRADIUS_WEBHOOK_SECRET, raw) == expected
+    assert KIND.authenticate(delivery(raw, expected), [LOGINRADIUS_WEBHOOK_SECRET])
+    assert loginradius_signature(LOGINRADIUS_WEBHOOK_SECRET, raw) == expected
 
 
 def test_genuine_delivery_is_accepted_with_hookid_and_time_as_delivery_id():
@@ -46,20 +47,24 @@ def test_genuine_delivery_is_accepted_with_hookid_and_time_as_delivery_id():
 
 def test_a_rotated_secret_still_verifies():
     raw = body()
-    assert KIND.authenticate(delivery(raw, sign("new-secret", raw)), [LOGINRADIUS_WEBHOOK_SECRET, "new-secret"])
+    assert KIND.authenticate(
+        delivery(raw, loginradius_signature("new-secret", raw)), [LOGINRADIUS_WEBHOOK_SECRET, "new-secret"]
+    )
 
 
 def test_tampered_body_is_refused():
     raw = body()
     tampered = raw.replace(UID.encode(), b"0" * 32)
     with pytest.raises(Unauthorized, match="signature verification failed"):
-        KIND.authenticate(delivery(tampered, sign(LOGINRADIUS_WEBHOOK_SECRET, raw)), [LOGINRADIUS_WEBHOOK_SECRET])
+        KIND.authenticate(
+            delivery(tampered, loginradius_signature(LOGINRADIUS_WEBHOOK_SECRET, raw)), [LOGINRADIUS_WEBHOOK_SECRET]
+        )
 
 
 def test_body_signed_with_another_secret_is_refused():
     raw = body()
     with pytest.raises(Unauthorized, match="signature verification failed"):
-        KIND.authenticate(delivery(raw, sign("another-secret", raw)), [LOGINRADIUS_WEBHOOK_SECRET])
+        KIND.authenticate(delivery(raw, loginradius_signature("another-secret", raw)), [LOGINRADIUS_WEBHOOK_SECRET])
 
 
 def test_unsigned_delivery_is_refused():

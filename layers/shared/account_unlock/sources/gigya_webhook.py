@@ -51,7 +51,6 @@ from account_unlock.sources.mapping import FieldMap, MappingError
 from account_unlock.sources.signatures import (
     check_window,
     epoch_seconds,
-    hmac_signature,
     raw,
     verify_body_hmac,
 )
@@ -134,11 +133,6 @@ class GigyaSourceConfig(SourceConfig):
 def body_hash(body: bytes) -> str:
     """The ``sub`` of a webhook JWT for ``body``: base64url of its SHA-256, without padding."""
     return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b"=").decode()
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The legacy ``X-Gigya-Sig-Hmac-Sha1`` header for ``body``; "" when the secret is not base64."""
-    return hmac_signature(secret, body, digest="sha1", key_format="base64", encoding="base64")
 
 
 class GigyaWebhook(SourceKind):

@@ -29,7 +29,6 @@ from account_unlock.sources.signatures import (
     SIGNED_BODY_WINDOW_SECONDS,
     check_recent,
     epoch_seconds,
-    hmac_signature,
     verify_body_hmac,
 )
 
@@ -43,11 +42,6 @@ LOGINRADIUS_EVENT = FieldMap(
     requested_by="join(':', ['loginradius', to_string(HookName)])",
     reason="join(' ', ['LoginRadius', to_string(HookName), 'event at', to_string(Time)])",
 )
-
-
-def sign(secret: str, body: bytes) -> str:
-    """The ``signature`` header LoginRadius sends for ``body`` (used by the local tools and tests)."""
-    return hmac_signature(secret, body, digest="sha256", key_format="utf-8", encoding="hex-upper")
 
 
 def delivery_id(payload: dict[str, Any]) -> str | None:

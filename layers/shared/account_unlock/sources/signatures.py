@@ -94,12 +94,6 @@ def _mac(key: bytes, body: bytes, digest: str, encoding: Encoding) -> bytes:
     return (mac.hex().upper() if encoding == "hex-upper" else mac.hex()).encode()
 
 
-def hmac_signature(secret: str, body: bytes, *, digest: str, key_format: KeyFormat, encoding: Encoding) -> str:
-    """The signature a sender puts in its header for ``body``; "" when the secret cannot sign."""
-    key = hmac_key(raw(secret), key_format)
-    return "" if key is None else _mac(key, body, digest, encoding).decode()
-
-
 def verify_body_hmac(
     delivery: Delivery,
     header: str,
