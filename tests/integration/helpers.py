@@ -38,3 +38,12 @@ def outcomes(env: LocalEnvironment) -> list[dict[str, Any]]:
 def pending_unlock_events(env: LocalEnvironment) -> list[dict[str, Any]]:
     """Events the rule has matched for the unlock function and that nobody has delivered yet."""
     return env.stack.drain("UnlockFunctionUnlockRequestsInvocations")
+
+
+def audit_items(env: LocalEnvironment, request_id: str) -> list[dict[str, Any]]:
+    """Every audit item of the request, oldest first (self-service: the "attempted" item, then the outcome)."""
+    return env.stack.client("dynamodb").query(
+        TableName=env.stack.names["AuditTable"],
+        KeyConditionExpression="request_id = :r",
+        ExpressionAttributeValues={":r": {"S": request_id}},
+    )["Items"]

@@ -22,7 +22,7 @@ import pytest
 from account_unlock.config import settings
 from local.samples import unlock_requested
 from tests.integration.aws_refusals import refused
-from tests.integration.helpers import outcomes, unique
+from tests.integration.helpers import audit_items, outcomes, unique
 
 pytestmark = pytest.mark.integration
 
@@ -47,14 +47,6 @@ def locked_user(env):
 
 def account_unlocks(env, user) -> int:
     return len(env.pingone.calls("POST", f"/users/{user.id}$"))
-
-
-def audit_items(env, request_id: str) -> list[dict[str, Any]]:
-    return env.stack.client("dynamodb").query(
-        TableName=env.stack.names["AuditTable"],
-        KeyConditionExpression="request_id = :r",
-        ExpressionAttributeValues={":r": {"S": request_id}},
-    )["Items"]
 
 
 def emf(env, name: str) -> list[dict[str, Any]]:

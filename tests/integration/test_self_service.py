@@ -23,6 +23,7 @@ from account_unlock.config import settings
 from local.samples import LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
 from local.simulators.loginradius import LoginRadiusUser, error_body
 from tests.integration.aws_refusals import refused
+from tests.integration.helpers import audit_items
 
 pytestmark = pytest.mark.integration
 
@@ -129,15 +130,6 @@ def unlock(
 
 def vendor_calls(env) -> list[str]:
     return [call.path.rsplit("/", 1)[-1] for call in env.loginradius.requests]
-
-
-def audit_items(env, request_id: str) -> list[dict[str, Any]]:
-    """Every audit item of the request, oldest first: the "attempted" item (when LoginRadius was called), the outcome."""
-    return env.stack.client("dynamodb").query(
-        TableName=env.stack.names["AuditTable"],
-        KeyConditionExpression="request_id = :r",
-        ExpressionAttributeValues={":r": {"S": request_id}},
-    )["Items"]
 
 
 def outcome_items(env, request_id: str) -> list[dict[str, Any]]:
