@@ -1,7 +1,7 @@
 """Each ticketing kind through ``handle_webhook``: 202 when genuine, 401 when not, 200 when unresolved, never 5xx.
 
 The source configuration and the hand-off to the bus are replaced by stand-ins, so that these
-run without AWS; tests/integration/test_sources_ticketing.py covers the same paths end to end.
+run without AWS; tests/integration/sources/test_ticketing.py covers the same paths end to end.
 """
 
 from __future__ import annotations
