@@ -64,8 +64,8 @@ def put_on_bus(stack: LocalStack) -> list[str]:
     lines = [
         f"{message['detail-type']} for {function.logical_id} (matched its rule; not run by make invoke)"
         for function in stack.functions.values()
-        if function.invoke_queue
-        for message in stack.drain(function.invoke_queue)
+        for rule in function.rules
+        for message in stack.drain(rule.queue)
     ]
     return lines + [describe(outcome) for outcome in stack.drain("Outcomes")]
 

@@ -7,14 +7,15 @@ read when a function's module is imported, so each test imports the handler afre
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
+import sys
 import uuid
 from typing import Any
 
 import pytest
 
+from local import isolation
 from local.lambda_context import LocalContext
 from local.samples import LOGINRADIUS_CONNECTION, LocalEnvironment
 from local.senders import SERVICENOW_SECRET, SERVICENOW_SOURCE, configure_sources, servicenow_record
@@ -60,19 +61,21 @@ EVENTS = {"WebhookFunction": webhook_event, "UnlockFunction": unlock_event, "Sel
 
 
 @pytest.mark.parametrize("function", EVENTS)
-def test_dev_mode_and_log_event_never_print_the_event(env: LocalEnvironment, monkeypatch, function):
+def test_dev_mode_and_log_event_never_print_the_event(env: LocalEnvironment, function):
     configure_sources(env)
-    monkeypatch.setenv("POWERTOOLS_DEV", "true")
-    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # dev mode would keep them unflushed for the next test
-    module = env.stack.load_module(function)
+    environment = env.stack.function_environment(function) | {
+        "POWERTOOLS_DEV": "true",
+        "POWERTOOLS_LOGGER_LOG_EVENT": "true",
+        "POWERTOOLS_METRICS_DISABLED": "false",  # dev mode would keep them unflushed for the next test
+    }
+    module = env.stack.load_module(function, environment)
     printed = io.StringIO()
     capture_logs(printed)
     try:
-        with contextlib.redirect_stdout(printed):
+        with isolation.invocation(environment, printed):
             module.lambda_handler(EVENTS[function](), LocalContext(function_name=function, timeout_seconds=10))
     finally:
-        capture_logs(env.stack.output)
+        capture_logs(sys.stdout)
 
     assert printed.getvalue()  # something was logged: the check below looks at real output
     assert MARKER not in printed.getvalue()

@@ -19,8 +19,13 @@ from typing import Any
 import pytest
 
 from account_unlock import connections
-from account_unlock.config import settings
-from local.samples import LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET, LOGINRADIUS_CONNECTION, PINGONE_CONNECTION
+from local.samples import (
+    LOGINRADIUS_API_KEY,
+    LOGINRADIUS_API_SECRET,
+    LOGINRADIUS_CONNECTION,
+    PINGONE_CONNECTION,
+    LocalEnvironment,
+)
 from local.simulators.loginradius import LoginRadiusUser, error_body
 from tests.integration.aws_refusals import refused
 from tests.integration.helpers import audit_items
@@ -34,15 +39,16 @@ ROUTE = "/self-service/{}/unlock"
 
 
 @pytest.fixture
-def limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
-    """Set an attempt limit for this test: settings are read once per container, so read them again."""
+def limit(env: LocalEnvironment) -> Iterator[Callable[[str, str], None]]:
+    """Set an attempt limit of the self-service function for this test, as a configuration update would."""
+    function = "SelfServiceFunction"
+    before = dict(env.stack.function_environment(function))
 
     def set_limit(name: str, value: str) -> None:
-        monkeypatch.setenv(name, value)
-        settings.cache_clear()
+        env.stack.configure(function, **{name: value})
 
     yield set_limit
-    settings.cache_clear()  # before monkeypatch restores the environment: the next read sees it restored
+    env.stack.configure(function, **before)
 
 
 def captcha() -> dict[str, str]:

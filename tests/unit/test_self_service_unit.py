@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from account_unlock import aws
-from account_unlock.config import settings as container_settings
+from account_unlock.config import function_settings
 from account_unlock.self_service import (
     ANSWERS,
     MAX_BODY_BYTES,
@@ -176,9 +176,9 @@ def test_no_origins_means_no_cors():
 @pytest.fixture
 def fresh_settings() -> Iterator[None]:
     """Settings are read once per container: read them again for this test's environment, and after it."""
-    container_settings.cache_clear()
+    function_settings.cache_clear()
     yield
-    container_settings.cache_clear()
+    function_settings.cache_clear()
 
 
 def test_disallowed_origin_and_oversized_body_are_refused_before_anything_else(monkeypatch, fresh_settings):

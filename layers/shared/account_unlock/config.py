@@ -28,12 +28,19 @@ class Settings:
     idempotency_ttl_seconds: int
     event_source: str
     attempt_limits: AttemptLimits
+    policy_counters_table: str  # the rate limits of connection policies (account_unlock.guard)
     allowed_origins: str  # the self-service portal origins, comma-separated (parsed by self_service)
 
 
-@cache
 def settings() -> Settings:
-    """Read once per container; every value has a safe default for local use."""
+    """The running function's settings, read once: a Lambda container runs one function, the local
+    stack runs several in one process (``AWS_LAMBDA_FUNCTION_NAME``, which Lambda sets, tells them apart)."""
+    return function_settings(os.environ.get("AWS_LAMBDA_FUNCTION_NAME", ""))
+
+
+@cache
+def function_settings(function_name: str) -> Settings:
+    """Every value has a safe default for local use."""
     env = os.environ
     return Settings(
         secret_prefix=env.get("SECRET_PREFIX", "account-unlock").rstrip("/"),
@@ -50,5 +57,6 @@ def settings() -> Settings:
             per_ip=max(1, int(env.get("SELF_SERVICE_MAX_ATTEMPTS_PER_IP", "100"))),
             window_seconds=max(1, int(env.get("SELF_SERVICE_ATTEMPT_WINDOW_SECONDS", "900"))),
         ),
+        policy_counters_table=env.get("POLICY_COUNTERS_TABLE", "account-unlock-policy-counters"),
         allowed_origins=env.get("ALLOWED_ORIGINS", ""),
     )

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from account_unlock import attempts, connections, self_service
-from account_unlock.config import settings
+from account_unlock.config import function_settings
 from account_unlock.http import VendorHttp
 from account_unlock.vendors import SELF_SERVICE
 from account_unlock.vendors.base import ChallengeAnswers, VendorResult, parse_config
@@ -94,7 +94,7 @@ def test_the_unlock_function_s_connector_carries_one_session_only():
 def test_the_self_service_settings_are_read_once_per_container(monkeypatch):
     monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "7")
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://portal.example.com")
-    settings.cache_clear()
+    function_settings.cache_clear()
     try:
         first = (attempts.limits(), self_service.allowed_origins())
         monkeypatch.setenv("SELF_SERVICE_MAX_ATTEMPTS_PER_TOKEN", "8")
@@ -103,4 +103,4 @@ def test_the_self_service_settings_are_read_once_per_container(monkeypatch):
         assert first[0].per_token == 7
         assert first[1] == ["https://portal.example.com"]
     finally:
-        settings.cache_clear()
+        function_settings.cache_clear()
