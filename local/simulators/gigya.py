@@ -34,7 +34,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -132,6 +132,7 @@ class GigyaAccount:
     uid: str
     login_id: str
     locked: bool = True
+    data: dict[str, Any] = field(default_factory=dict)  # the site's custom data object
 
 
 def now() -> str:
@@ -237,7 +238,8 @@ class GigyaSimulator(Simulator):
         return None
 
     def get_account_info(self, request: Request) -> Reply:
-        """The account of a ``UID``; ``isLockedOut`` only when ``include`` names it."""
+        """The account of a ``UID``: ``profile`` and ``data`` when ``include`` names them (its default is
+        ``profile,data``), ``isLockedOut`` only when it names it (accounts.getAccountInfo REST)."""
         if refused := self._refused(request, "accounts.getAccountInfo"):
             return refused
         form = request.form()
@@ -247,7 +249,11 @@ class GigyaSimulator(Simulator):
         if account is None:  # not documented for this method: the same answer as accounts.rba.unlock's
             return self._reply(request, 403005, "Unknown user")
         included = {name.strip() for name in form.get("include", "profile,data").split(",")}
-        extra: dict[str, Any] = {"UID": account.uid, "profile": {"email": account.login_id}}
+        extra: dict[str, Any] = {"UID": account.uid}
+        if "profile" in included:
+            extra["profile"] = {"email": account.login_id}
+        if "data" in included:
+            extra["data"] = account.data
         if "isLockedOut" in included:
             extra["isLockedOut"] = account.locked
         return self._reply(request, 0, **extra)

@@ -16,6 +16,13 @@ self-service calls made with the user's own access token. Each behaviour follows
   "Unlock User"), authenticated by the ``apikey`` query parameter and the user's access token
   (``Authorization: Bearer`` or the ``access_token`` query parameter, API Security). Tokens come from
   ``issue_token``; passwords from ``set_password``;
+- ``GET /identity/v2/auth/account`` (Auth Read all Profiles by Token, Authentication API,
+  https://www.loginradius.com/docs/developer/api/authentication-api/): the token's user's profile, with
+  the same authentication as the two self-service calls;
+- ``GET /identity/v2/manage/account/{uid}/role`` (Roles by UID, Roles Management,
+  https://www.loginradius.com/docs/developer/api/roles-management/; "Retrieve Roles by UID",
+  https://docs.demo.login2test.com/api-reference/roles-management/GetRolesByUid): ``{"Roles": [...]}``
+  with the API key and secret; the user's ``roles``;
 - the token unlock lifts captcha and security-question lockouts only, with the answer to the challenge in
   its body; Block (991) and Suspend (1198, with ``Data.LoginLockedTimeout``) are refused (Auth Security,
   https://www.loginradius.com/docs/api/v2/admin-console/platform-security/auth-security-configuration/);
@@ -44,6 +51,7 @@ from urllib.parse import unquote
 from local.simulators.base import Reply, Request, Simulator
 
 ACCOUNT = r"/identity/v2/manage/account"
+PROFILE = r"/identity/v2/auth/account"
 REAUTH = r"/identity/v2/auth/account/reauth/password"
 SELF_UNLOCK = r"/identity/v2/auth/account/unlock"
 BEARER = re.compile(r"^Bearer (\S+)$")
@@ -147,6 +155,7 @@ class LoginRadiusUser:
     lock_type: LockType = "captcha"
     security_answers: dict[str, str] = dataclasses.field(default_factory=dict)
     locked_until: str = ""
+    roles: list[str] = dataclasses.field(default_factory=list)
 
     def profile(self) -> dict[str, Any]:
         return {
@@ -167,6 +176,8 @@ class LoginRadiusSimulator(Simulator):
     routes: ClassVar[list[tuple[str, str, str]]] = [
         ("GET", ACCOUNT, "get_account"),
         ("GET", ACCOUNT + r"/(?P<uid>[^/]+)", "get_account_by_uid"),
+        ("GET", ACCOUNT + r"/(?P<uid>[^/]+)/role", "get_roles"),
+        ("GET", PROFILE, "profile_by_token"),
         ("PUT", ACCOUNT + r"/(?P<uid>[^/]+)", "update_account"),
         ("PUT", REAUTH, "reauth_password"),
         ("PUT", SELF_UNLOCK, "unlock_by_token"),
@@ -288,6 +299,13 @@ class LoginRadiusSimulator(Simulator):
         user = self.users.get(unquote(request.params["uid"]))
         return Reply(200, user.profile()) if user else error(938)
 
+    def get_roles(self, request: Request) -> Reply:
+        """Roles by UID: the user's role names (984 "Account ID is invalid" is not emulated: 938)."""
+        if denied := self._authorize_admin(request):
+            return denied
+        user = self.users.get(unquote(request.params["uid"]))
+        return Reply(200, {"Roles": list(user.roles)}) if user else error(938)
+
     def update_account(self, request: Request) -> Reply:
         if denied := self._authorize_admin(request):
             return denied
@@ -354,6 +372,11 @@ class LoginRadiusSimulator(Simulator):
                 return error(982)
             self.spent_answers.add(answer)
         return None
+
+    def profile_by_token(self, request: Request) -> Reply:
+        """Auth Read all Profiles by Token: the profile of the token's user."""
+        user = self._authorize_user(request)
+        return user if isinstance(user, Reply) else Reply(200, user.profile())
 
     def reauth_password(self, request: Request) -> Reply:
         """Step-Up Authenticate by Password: the token's user re-enters their password.

@@ -14,7 +14,13 @@ Serves both hosts on one port: ``/{envID}/as/token`` (auth.pingone.<tld>) and ``
 - "User Account Unlock" (``users/user-accounts/user-account-unlock.html``) answers 200 with the user and
   emits ``USER.UNLOCKED``; whether it also clears a password lockout is not documented: here it does not;
 - users of an authoritative identity provider (``identityProvider.type`` not ``PING_ONE``) get
-  ``REQUEST_FAILED`` on password operations ("User Passwords").
+  ``REQUEST_FAILED`` on password operations ("User Passwords");
+- every user belongs to one population, answered as ``population.id`` ("Populations": "Individual users
+  cannot belong to more than one population"; "User Populations", ``users/user-populations.html``); "Read User by ID"
+  with ``include=memberOfGroupIDs`` also answers the ids of the user's groups ("Read User by ID" lists
+  ``memberOfGroupNames, memberOfGroupIDs`` for ``include``; "Read All Group IDs for User",
+  ``users/group-membership/read-all-group-ids-for-user.html``). "Read All Users" documents no ``include``:
+  it is ignored there.
 ``events`` records every emitted event, so tests count the vendor writes the way PingOne's audit would.
 """
 
@@ -25,7 +31,7 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import unquote_plus
 
@@ -35,6 +41,7 @@ ACCOUNT_UNLOCK = "application/vnd.pingidentity.account.unlock+json"
 PASSWORD_UNLOCK = "application/vnd.pingidentity.password.unlock+json"
 FILTER = re.compile(r'^(username|email) eq "([^"]*)"$')
 USERS = r"/v1/environments/(?P<env>[^/]+)/users"
+DEFAULT_POPULATION = "3e7f2c49-2a5f-4f6e-9d2b-0c7a7d1f1a10"
 
 
 @dataclass
@@ -47,6 +54,8 @@ class PingOneUser:
     locked_only_by_password: bool = False  # the account lock comes from the password lockout alone
     identity_provider: str = "PING_ONE"
     password_status: str = "OK"  # the status of an unlocked password (OK, EXTERNAL, MUST_CHANGE_PASSWORD…)
+    population_id: str = DEFAULT_POPULATION
+    group_ids: list[str] = field(default_factory=list)
 
     @property
     def can_sign_in(self) -> bool:
@@ -65,6 +74,7 @@ class PingOneUser:
             },
             "identityProvider": {"type": self.identity_provider},
             "lifecycle": {"status": "ACCOUNT_OK"},
+            "population": {"id": self.population_id},
         }
 
 
@@ -195,7 +205,12 @@ class PingOneSimulator(Simulator):
         if denied := self._authorize(request):
             return denied
         user = self._user(request)
-        return user if isinstance(user, Reply) else Reply(200, user.body(self.environment_id))
+        if isinstance(user, Reply):
+            return user
+        body = user.body(self.environment_id)
+        if "memberOfGroupIDs" in (request.query.get("include") or [""])[0].split(","):
+            body["memberOfGroupIDs"] = list(user.group_ids)
+        return Reply(200, body)
 
     def unlock_account(self, request: Request) -> Reply:
         if denied := self._authorize(request):

@@ -85,14 +85,18 @@ class SailPointIdentity:
     id: str
     name: str
     email: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)  # identity attributes (department, …)
 
     def body(self) -> dict[str, Any]:
-        """The ``Identity`` of List identities."""
+        """The ``Identity`` of List identities, with ``attributes``: "A map with the identity attributes
+        for the identity" (the Identity model of SailPoint's SDKs, e.g.
+        https://developer.sailpoint.com/docs/tools/sdk/python/v2024/models/identity)."""
         return {
             "id": self.id,
             "name": self.name,
             "alias": self.name,
             "emailAddress": self.email,
+            "attributes": {"uid": self.name, "email": self.email} | self.attributes,
             "processingState": None,
             "identityStatus": "ACTIVE",
             "isManager": False,
@@ -111,6 +115,7 @@ class SailPointAccount:
     locked: bool = True
     reads_until_unlocked: int | None = None  # set by an unlock that completes later
     task_pending: bool = False
+    attributes: dict[str, Any] = field(default_factory=dict)  # more source attributes (memberOf, …)
 
     @property
     def identity_id(self) -> str:
@@ -127,7 +132,7 @@ class SailPointAccount:
             "identityId": self.identity.id,
             "identity": {"id": self.identity.id, "type": "IDENTITY", "name": self.identity.name},
             "uuid": "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, self.id)) + "}",
-            "attributes": {"sAMAccountName": self.name, "lockoutTime": "1" if self.locked else "0"},
+            "attributes": {"sAMAccountName": self.name, "lockoutTime": "1" if self.locked else "0"} | self.attributes,
             "locked": self.locked,
             "disabled": False,
             "authoritative": False,

@@ -1,7 +1,7 @@
 """Every alarm of template.yaml watches a metric series that really exists.
 
 Custom metrics: the EMF blobs the functions print while the local stack drives each path that emits
-them (a success, a forged webhook, an audit write and an outcome publish failing as AWS fails them),
+them (a success, a forged webhook, policy refusals, an audit write and an outcome publish failing as AWS fails them),
 matched on namespace, metric name and dimensions (names and, where the alarm fixes them, values); and
 no series of an alarmed metric escapes its alarm. AWS metrics (SQS, Lambda, API Gateway): the alarm's
 dimensions must name one of the stack's own resources.
@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 
 from account_unlock import aws
 from local.samples import ticket_body, unlock_requested
-from local.stack import OUTCOME_SOURCE
 from local.template import load_template
 from tests.integration.helpers import outcomes, post_webhook, unique
 
@@ -36,7 +35,7 @@ AWS_METRICS = {
     ("AWS/ApiGateway", "5XXError"): {"ApiName", "Stage"},
 }
 # Metrics whose rise needs a person: each must have an alarm.
-MUST_ALARM = {"WebhookAuthFailures", "AuditWriteFailed", "OutcomePublishFailed", "5XXError"}
+MUST_ALARM = {"WebhookAuthFailures", "AuditWriteFailed", "OutcomePublishFailed", "PolicyRefusals", "5XXError"}
 
 Series = tuple[str, str, frozenset[tuple[str, str]]]  # namespace, metric name, dimension (name, value)s
 
@@ -96,11 +95,22 @@ def drive_every_emitting_path(env: Any) -> set[Series]:
     assert post_webhook(env, ticket_body(unique("INC"), {"username": user.username}))[0] == 202
     assert post_webhook(env, ticket_body(unique("INC"), {"username": user.username}), secret="whsec_d3Jvbmc=")[0] == 401
     assert len(outcomes(env)) == 1
+    # A connection policy refuses: a protected account, then an unlock over its per-user limit.
+    guarded = unique("alarm-policy")
+    policy = {"protected": {"usernames": ["root"]}, "rate_limits": {"per_user": {"max": 1, "window_seconds": 3600}}}
+    env.put_secret("connection", guarded, env.pingone_connection(policy=policy))
+    for username in ("root", user.username, user.username):
+        env.stack.put_event("Unlock Requested", unlock_requested({"username": username}, connection=guarded))
+    assert {event["detail"]["reason"] for event in outcomes(env)} >= {"protected_account", "rate_limited_policy"}
     audit_table = env.stack.names["AuditTable"]
     # One failure at a time: a failed audit write may end the invocation before the outcome is published.
     for client, operation, selected in (
         (aws.client("dynamodb"), "PutItem", lambda p: p["TableName"] == audit_table),
-        (aws.client("events"), "PutEvents", lambda p: {e["Source"] for e in p["Entries"]} == {OUTCOME_SOURCE}),
+        (
+            aws.client("events"),
+            "PutEvents",
+            lambda p: {e["Source"] for e in p["Entries"]} == {env.stack.outcome_source},
+        ),
     ):
         with failing(client, operation, selected):
             env.stack.put_event("Unlock Requested", unlock_requested({"username": unique("missing")}))

@@ -1,4 +1,5 @@
-"""Connector and self-service instances per connection, kept warm with their sessions and tokens."""
+"""Connector and self-service instances per connection, kept warm with their sessions and tokens,
+each carrying the connection's policy (``account_unlock.policy``), parsed when the secret changes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from account_unlock.errors import PermanentError
+from account_unlock.policy import ReadOnlyHttp, parse_policy
 from account_unlock.secrets import load_secret
 from account_unlock.vendors import CONNECTORS, SELF_SERVICE
 from account_unlock.vendors.base import Connector, SelfServiceUnlock
@@ -49,7 +51,12 @@ def _built(
     cache: dict[str, tuple[str, Built]],
     refuse: Callable[[str, object], PermanentError],
 ) -> Built:
-    """What ``builders`` makes of connection ``name``'s secret, kept until the secret changes."""
+    """What ``builders`` makes of connection ``name``'s secret, kept until the secret changes.
+
+    The policy is parsed first, so an invalid one is refused with its own field names, and set on the
+    client (``policy``); a dry-run connection's client gets a ``ReadOnlyHttp``: no write of it can
+    reach the vendor.
+    """
     secret = load_secret("connection", name)
     fingerprint = hashlib.sha256(json.dumps(secret, sort_keys=True).encode()).hexdigest()
     cached = cache.get(name)
@@ -59,11 +66,12 @@ def _built(
     build = builders.get(vendor) if isinstance(vendor, str) else None
     if build is None:
         raise refuse(name, vendor)
+    attributes = CONNECTORS.get(str(vendor), Connector).policy_attributes
+    policy = parse_policy(name, str(vendor), secret.get("policy"), attributes)
     built = build(secret)
+    client: Any = built  # both kinds of client carry ``policy`` and send through their ``http``
+    client.policy = policy
+    if policy.dry_run:
+        client.http = ReadOnlyHttp(client.http)
     cache[name] = (fingerprint, built)
     return built
-
-
-def vendor_of(name: str) -> str | None:
-    cached = _connectors.get(name)
-    return cached[1].vendor if cached else None

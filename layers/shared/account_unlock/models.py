@@ -108,6 +108,10 @@ class UnlockOutcome(BaseModel):
     requested_by: str | None = None
     vendor_reference: str | None = Field(default=None, description="Task id, callId or trackingId")
     actions: list[str] = Field(default_factory=list, description="Vendor operations performed")
+    planned_actions: list[str] | None = Field(
+        default=None,
+        description="Dry run only (reason 'dry_run'): the vendor operations that would have been performed",
+    )
 
     @property
     def detail_type(self) -> str:

@@ -18,6 +18,13 @@ measured like any other unlock, with origin system ``self-service``. LoginRadius
 an ``attempted`` audit item is written (otherwise 503 + ``Retry-After``, no vendor call); the outcome's
 item after the call is logged and counted (``AuditWriteFailed``) when it fails, and the answer stands.
 
+The connection's policy (docs/policy.md) applies once the password is re-verified and before the token
+unlock: the token's user (LoginRadius "Auth Read all Profiles by Token", read only when the policy has a
+protected list or a per-user limit) must not be protected, and the unlock must fit the rate limits
+(requester: the portal user's address; source: ``self-service``). A refusal is audited and answered
+(409 ``contact_helpdesk``, 429 ``too_many_unlocks``); a dry-run connection re-verifies the password and
+sends no unlock (422 ``not_unlocked``, audited as ``dry_run``).
+
 Secrets: the access token, the password and the security answers live only in this request's memory,
 as ``SecretStr``. They are never logged, queued, persisted (there is no idempotency record: unlocking
 an unlocked account is harmless at the vendor), put in an outcome, audit item, metric or answer, and
@@ -44,9 +51,11 @@ from account_unlock.config import settings
 from account_unlock.connections import self_service_for
 from account_unlock.edge import Answer, count
 from account_unlock.errors import PermanentError, TransientError, UnlockError
+from account_unlock.guard import Subject, count_refusal, take_admission
 from account_unlock.models import Origin, UnlockOutcome
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import audited, record_outcome
+from account_unlock.steps import Account
 from account_unlock.vendors.base import ChallengeAnswers, SelfServiceUnlock
 
 ORIGIN_SYSTEM = "self-service"
@@ -136,6 +145,13 @@ ANSWERS: dict[str, tuple[int, str, str]] = {
     "bad_credentials": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
     "forbidden": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
     "config_invalid": (502, "unavailable", "Unlocking is not available right now. Contact the helpdesk."),
+    # The connection's policy (docs/policy.md): a protected account, too many unlocks, a dry run.
+    "protected_account": CONTACT_HELPDESK,
+    "rate_limited_policy": (
+        429,
+        "too_many_unlocks",
+        "Too many unlocks right now. Try again later or contact the helpdesk.",
+    ),
 }
 NOT_UNLOCKED = (422, "not_unlocked", "The account could not be unlocked here. Contact the helpdesk.")
 UNAVAILABLE = (503, "unavailable", "Unlocking is busy or unavailable. Try again in a moment.")
@@ -182,7 +198,7 @@ def handle_self_service(request: PortalRequest) -> Answer:
 
 
 def attempt(portal: SelfServiceUnlock, request: PortalRequest, token: SecretStr | None, secrets: list[str]) -> Result:
-    """Parse the body, then re-verify the password (when required or given) and unlock by token."""
+    """Parse the body, re-verify the password (when required or given), apply the policy, unlock by token."""
     if token is None:
         return Result("token_missing", "no access token (Authorization: Bearer) in the request")
     try:
@@ -204,13 +220,32 @@ def attempt(portal: SelfServiceUnlock, request: PortalRequest, token: SecretStr 
         with http.budget.running(max(request.remaining_seconds - BUDGET_MARGIN_SECONDS, 0.5)):
             if body.password is not None:
                 portal.verify_password(token, body.password)  # the password only: the answers are the unlock's
-            result = portal.unlock_with_token(token, answers)
+            guard(portal, request, token)
+            result = portal.unlock_with_token(token, answers)  # refused unsent for a dry-run connection
     except UnlockError as exc:
+        count_refusal(exc.reason)
         return Result(exc.reason, exc.message, retry_after=getattr(exc, "retry_after", None), transient=exc.retryable)
     finally:
         elapsed_ms = (time.perf_counter() - started) * 1000
         metrics.add_metric(name="VendorLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
     return Result("unlocked", result.message, actions=result.actions)
+
+
+def guard(portal: SelfServiceUnlock, request: PortalRequest, token: SecretStr) -> None:
+    """The connection's policy before the token unlock; raises its refusal.
+
+    The token's user is read only when the policy needs to know it. Each attempt that gets here is
+    one unlock for the rate limits: there is no retry of a portal request, the user's next click is
+    a new attempt.
+    """
+    policy = portal.policy
+    if not policy.active:
+        return
+    account = portal.account(token, policy.wanted) if policy.needs_account else Account()
+    policy.check_account(account, portal.vendor)
+    user = f"token={attempts.token_fingerprint(token)}"  # counted when the vendor returned no user id
+    subject = Subject(request.connection, user, requester(request), ORIGIN_SYSTEM)
+    take_admission(policy, subject, account, dry_run=policy.dry_run)
 
 
 class InvalidBody(ValueError):
@@ -246,7 +281,8 @@ def bearer_token(value: str | None) -> SecretStr | None:
 
 
 def self_service_portal(name: str) -> SelfServiceUnlock:
-    """The self-service unlock of a connection that opted in; ``LookupError`` for anything else."""
+    """The self-service unlock of a connection that opted in; ``LookupError`` for anything else (an
+    invalid policy too: logged with the field it names, and no vendor call)."""
     try:
         portal = self_service_for(name)
     except PermanentError as exc:

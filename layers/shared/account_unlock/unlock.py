@@ -13,6 +13,12 @@ replay keeps the event's original ``time``) could unlock again, so it is refused
 (see ``fresh``): recorded and published, never retried, no vendor call.
 The audit item and the outcome event must both be written: a failure of either is raised, so the
 request is retried (and dead-lettered after Lambda's retries); the retry repeats no vendor write.
+
+The connection's policy (``account_unlock.policy``, ``account_unlock.guard``) is checked on the
+request's identifier before any vendor call and on the looked-up account before the first write; a
+refusal is a permanent outcome (``protected_account``, ``rate_limited_policy``). A dry-run connection
+writes nothing and publishes what it would have done as ``Unlock Failed`` / ``dry_run`` with
+``planned_actions``.
 """
 
 from __future__ import annotations
@@ -34,10 +40,12 @@ from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.edge import count, field_names
 from account_unlock.errors import PermanentError, TransientError
+from account_unlock.guard import count_refusal, guarded
 from account_unlock.idempotency import persistence_layer
 from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, OutcomeStatus, UnlockOutcome, UnlockRequest
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import record_outcome
+from account_unlock.policy import DRY_RUN
 from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
 from account_unlock.steps import Steps
 from account_unlock.vendors.base import Connector, VendorResult
@@ -97,21 +105,34 @@ def fresh(event_time: datetime, now: float) -> bool:
 
 
 def perform(request: UnlockRequest, steps: Steps) -> UnlockOutcome:
-    """Call the vendor; permanent errors become a failed outcome, transient ones propagate."""
+    """Call the vendor under the connection's policy; permanent errors (a policy refusal among them)
+    become a failed outcome, transient ones propagate."""
     vendor = "unknown"
     try:
         connector = connector_for(request.connection)
-        vendor = connector.vendor
-        result = timed_unlock(connector, request, steps)
+        vendor, policy = connector.vendor, connector.policy
+        policy.check_user(request.user)
+        result = timed_unlock(connector, request, guarded(policy, steps, request, vendor))
     except PermanentError as exc:
+        count_refusal(exc.reason)
         return outcome(request, vendor, "failed", exc.reason, exc.message, exc.vendor_reference)
     except TransientError as exc:
         metrics.add_dimension(name="vendor", value=vendor)
         metrics.add_metric(name="VendorTransientFailures", unit=MetricUnit.Count, value=1)
         logger.warning("transient failure, left to retry", extra={"reason": exc.reason, "error": exc.message})
         raise
+    if policy.dry_run:
+        return dry_run_outcome(request, vendor, result)
     reason = "already_unlocked" if result.already_unlocked else "unlocked"
     return outcome(request, vendor, "unlocked", reason, result.message, result.vendor_reference, result.actions)
+
+
+def dry_run_outcome(request: UnlockRequest, vendor: str, result: VendorResult) -> UnlockOutcome:
+    """What a dry run decided: nothing was written, ``planned_actions`` is what would have been."""
+    planned = ", ".join(result.actions) or "no write, the vendor shows nothing locked"
+    message = f"dry run, nothing was written; would have done: {planned}"
+    failed = outcome(request, vendor, "failed", DRY_RUN, message, result.vendor_reference)
+    return failed.model_copy(update={"planned_actions": list(result.actions)})
 
 
 def timed_unlock(connector: Connector, request: UnlockRequest, steps: Steps) -> VendorResult:

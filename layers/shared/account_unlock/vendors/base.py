@@ -13,7 +13,8 @@ from account_unlock.edge import field_names
 from account_unlock.errors import PermanentError
 from account_unlock.http import VendorHttp
 from account_unlock.models import UnlockRequest
-from account_unlock.steps import Steps
+from account_unlock.policy import NO_POLICY, Policy, PolicyConfig
+from account_unlock.steps import Account, Steps
 
 UNRECORDED = Steps()  # the writes of a one-off call (a test of one request, the benchmark) are not recorded
 
@@ -24,6 +25,7 @@ class ConnectionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     vendor: str
+    policy: PolicyConfig | None = None  # read by account_unlock.connections (docs/policy.md)
 
 
 @dataclass
@@ -83,6 +85,11 @@ class SelfServiceUnlock(Protocol):
     def vendor(self) -> str: ...
 
     @property
+    def policy(self) -> Policy:
+        """The connection's policy (set by ``connections``)."""
+        ...
+
+    @property
     def enabled(self) -> bool:
         """The connection opted in to self-service."""
         ...
@@ -96,6 +103,10 @@ class SelfServiceUnlock(Protocol):
         """Re-authenticate the token's user with the password only; raise an ``UnlockError`` when refused."""
         ...
 
+    def account(self, token: SecretStr, wanted: frozenset[str]) -> Account:
+        """The token's user as the vendor returns it, with the ``wanted`` attributes, for the policy."""
+        ...
+
     def unlock_with_token(self, token: SecretStr, answers: ChallengeAnswers) -> VendorResult:
         """Unlock the token's user with the challenge answers; raise an ``UnlockError`` when it cannot."""
         ...
@@ -106,10 +117,14 @@ class Connector(ABC):
 
     vendor: ClassVar[str]
     config_model: ClassVar[type[ConnectionConfig]]
+    # The names of the account attributes the connector reads for a policy (``Account.attributes``),
+    # as a regular expression; a policy naming another one is refused as config_invalid.
+    policy_attributes: ClassVar[str] = r"(?!)"
 
     def __init__(self, config: Any) -> None:
         self.config = config
         self.http = VendorHttp(self.vendor)
+        self.policy: Policy = NO_POLICY  # the connection's, set by ``connections``
 
     @classmethod
     def from_secret(cls, secret: Mapping[str, Any]) -> Connector:
@@ -120,7 +135,8 @@ class Connector(ABC):
         """Unlock ``request.user``; raise ``PermanentError`` or ``TransientError`` when it cannot.
 
         Every vendor write goes through ``steps.once`` and reads the vendor's state first, so no
-        retry of the request repeats a write that already succeeded.
+        retry of the request repeats a write that already succeeded. Before the first write, what the
+        look-up found goes to ``steps.admit`` (the policy may refuse there, with nothing written).
         """
 
 

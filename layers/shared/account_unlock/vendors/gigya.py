@@ -23,6 +23,11 @@ HTTP 200, only those that say the request was refused before it was processed (4
 retried here, in a small bounded loop that never waits past the invocation's time budget; after a 5xxxxx
 the unlock may have happened, so it is left to the retry of the whole request. A 301001 (wrong data
 center) is followed once to the ``apiDomain`` it names, and only when that is a Gigya host: the secret goes there.
+
+For a connection policy (``Steps.admit``): ``data.<path>`` and ``profile.<path>`` are fields of the account's
+``data`` and ``profile`` objects, read with accounts.getAccountInfo (``include=profile,data``, with
+``isLockedOut`` when ``read_lockout_state``) before the unlock, and only when the policy names such fields.
+The method takes a ``UID``: a loginID or IP unlock cannot be checked against them and is refused.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.gigya_sites import API_DOMAINS, KEY, DataCenter, default_api_root
 from account_unlock.http import RETRY_STATUSES, budget, classify_status, json_body
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.steps import Steps, Write
+from account_unlock.steps import Account, Steps, Write, values
 from account_unlock.validation import filter_value, secure_base_url
 from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
 
@@ -111,6 +116,7 @@ class Route:
 class GigyaConnector(Connector):
     vendor = "gigya"
     config_model = GigyaConfig
+    policy_attributes = r"(?:data|profile)(?:\.[A-Za-z0-9_-]{1,128}){1,8}"
 
     # Extra attempts for the "not processed" codes that arrive inside an HTTP 200, and the first wait.
     code_retries: int = 2
@@ -129,7 +135,10 @@ class GigyaConnector(Connector):
     def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
         field, value = self._identifier(request.user)
         route = Route(self.api)
-        written = steps.once(UNLOCK_STEP, lambda: self._unlock(route, field, value))
+        wanted = steps.wanted()
+        info = self._account_info(route, value, profile=True) if wanted and field == "UID" else None
+        steps.admit(policy_account(field, value, info, wanted))
+        written = steps.once(UNLOCK_STEP, lambda: self._unlock(route, field, value, info))
         if not written.done:
             return VendorResult(vendor_reference=written.reference, message="already unlocked: isLockedOut is false")
         message = f"{'IP address' if field == 'ip' else 'account'} unlocked"
@@ -137,15 +146,22 @@ class GigyaConnector(Connector):
             message += f" at {route.redirected_to}: set data_center to match it"
         return VendorResult(vendor_reference=written.reference, actions=[METHOD], message=message)
 
-    def _unlock(self, route: Route, field: str, value: str) -> Write:
-        """accounts.rba.unlock, skipped only when the opted-in read says the account is not locked out."""
+    def _unlock(self, route: Route, field: str, value: str, info: tuple[dict[str, Any], str | None] | None) -> Write:
+        """accounts.rba.unlock, skipped only when the opted-in read says the account is not locked out
+        (the read the policy already made, in this attempt, or a new one)."""
         if self.config.read_lockout_state and field == "UID":
-            params = {"UID": value, "include": "isLockedOut"}
-            account, reference = self._call(route, READ_METHOD, params, field, write=False)
+            account, reference = info or self._account_info(route, value, profile=False)
             if account.get("isLockedOut") is False:
                 return Write(done=False, reference=reference)
         _, reference = self._call(route, METHOD, {field: value}, field, write=True)
         return Write(done=True, reference=reference)
+
+    def _account_info(self, route: Route, uid: str, *, profile: bool) -> tuple[dict[str, Any], str | None]:
+        """accounts.getAccountInfo of a UID: ``isLockedOut`` (when opted in), ``profile`` and ``data`` (for a policy)."""
+        included = (["isLockedOut"] if self.config.read_lockout_state else []) + (
+            ["profile", "data"] if profile else []
+        )
+        return self._call(route, READ_METHOD, {"UID": uid, "include": ",".join(included)}, "UID", write=False)
 
     def _identifier(self, user: UserRef) -> tuple[str, str]:
         """Gigya's parameter for the identifier, and its value checked before anything is sent."""
@@ -257,3 +273,20 @@ class GigyaConnector(Connector):
             return PermanentError("user_not_found" if unknown else "forbidden", message, vendor_reference=reference)
         reason = PERMANENT_CODES.get(code) or {400: "bad_request", 403: "forbidden"}.get(family, "vendor_error")
         return PermanentError(reason, message, vendor_reference=reference)
+
+
+def policy_account(
+    field: str, value: str, info: tuple[dict[str, Any], str | None] | None, wanted: frozenset[str]
+) -> Account:
+    """What the policy checks of a Gigya account: the UID, and the profile's e-mail and the ``wanted``
+    profile and data fields when accounts.getAccountInfo was read (a missing field: no value)."""
+    attributes: dict[str, tuple[str, ...]] = {}
+    account = info[0] if info is not None else {}
+    for key in wanted if info is not None else ():
+        found: Any = account
+        for part in key.split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        attributes[key] = values(found)
+    profile = account.get("profile")
+    profile = profile if isinstance(profile, dict) else {}
+    return Account(ids=(value,) if field == "UID" else (), emails=values(profile.get("email")), attributes=attributes)

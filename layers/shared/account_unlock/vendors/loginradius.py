@@ -20,6 +20,13 @@ Every call follows LoginRadius's API pages (base ``https://api.loginradius.com``
 
 The self-service calls, made with the locked user's own access token, are ``loginradius_portal``'s.
 
+For a connection policy (``Steps.admit``) the profile gives ``Uid``, ``UserName`` and ``Email``; the
+profile pages list no roles, so a policy naming ``role`` has them read with Roles by UID,
+``GET /identity/v2/manage/account/{uid}/role`` → ``{"Roles": [...]}`` (Roles Management,
+https://www.loginradius.com/docs/developer/api/roles-management/ ; "Retrieve Roles by UID" in the newer
+reference, https://docs.demo.login2test.com/api-reference/roles-management/GetRolesByUid): one more read,
+made only then.
+
 Error codes and their HTTP statuses: Customer Identity API Codes,
 https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/.
 """
@@ -37,7 +44,7 @@ from pydantic import Field, SecretStr, field_validator
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.steps import Steps, Write
+from account_unlock.steps import Account, Steps, Write, values
 from account_unlock.validation import filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
 
@@ -53,6 +60,7 @@ JSON = "application/json"
 UID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 # Credentials go into HTTP headers: visible ASCII only, so no value can inject a header line.
 HEADER_VALUE = re.compile(r"^[\x21-\x7e]{1,512}$")
+ROLES = "role"  # the policy attribute of the user's roles (Roles by UID)
 # How each kind of user reference is looked up (query parameter of GET /identity/v2/manage/account).
 LOOKUP_PARAMS = {"email": "email", "username": "userName"}
 
@@ -116,6 +124,7 @@ def identity_api(base_url: str | None) -> str:
 class LoginRadiusConnector(Connector):
     vendor = "loginradius"
     config_model = LoginRadiusConfig
+    policy_attributes = ROLES
 
     def __init__(self, config: LoginRadiusConfig) -> None:
         super().__init__(config)
@@ -123,6 +132,8 @@ class LoginRadiusConnector(Connector):
 
     def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
         uid, profile = self._profile(request.user)
+        roles = self._roles(uid) if ROLES in steps.wanted() else None
+        steps.admit(policy_account(profile, uid, roles))
         written = steps.once(UNLOCK_STEP, lambda: self._unlock(uid, profile))
         if profile.get("IsActive") is False and not self.config.lift_block:
             done = "login lock cleared" if written.done else "not login-locked"
@@ -159,6 +170,10 @@ class LoginRadiusConnector(Connector):
         if not returned:
             raise PermanentError("user_not_found", f"LoginRadius returned no profile for that {param}")
         return path_segment(str(returned), UID, "Uid returned by LoginRadius"), profile
+
+    def _roles(self, uid: str) -> tuple[str, ...] | None:
+        """Roles by UID; ``None`` when the answer carries no ``Roles`` (then they cannot be checked)."""
+        return roles_of(self._call("GET", f"{self.api}{ACCOUNT_PATH}/{uid}/role", uid=uid))
 
     def _unlock(self, uid: str, profile: dict[str, Any]) -> Write:
         """The Account Update, only when the profile just read shows something to lift."""
@@ -198,16 +213,34 @@ class LoginRadiusConnector(Connector):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """Send one authenticated request; return the JSON body of a success, raise on any error body."""
-        auth = {
-            API_KEY_HEADER: self.config.api_key,
-            API_SECRET_HEADER: self.config.api_secret.get_secret_value(),
-            **(headers or {}),
-        }
+        auth = admin_headers(self.config) | (headers or {})
         response = self.http.request(method, url, headers=auth, write=write, **kwargs)
         body = json_body(response)
         if not response.ok or body.get("ErrorCode") is not None:
             raise error_for(response, body, uid)
         return body
+
+
+def admin_headers(config: LoginRadiusConfig) -> dict[str, str]:
+    """The API key and secret of the Account (manage) API, as headers (API Security)."""
+    return {API_KEY_HEADER: config.api_key, API_SECRET_HEADER: config.api_secret.get_secret_value()}
+
+
+def roles_of(answer: dict[str, Any]) -> tuple[str, ...] | None:
+    """The role names of a Roles by UID answer (``"Roles": null`` is none); ``None`` without the field."""
+    return values(answer["Roles"]) if "Roles" in answer else None
+
+
+def policy_account(profile: dict[str, Any], uid: str, roles: tuple[str, ...] | None) -> Account:
+    """What the policy checks of a LoginRadius profile: UID, user name, every e-mail and, when read, roles."""
+    emails = profile.get("Email")
+    emails = emails if isinstance(emails, list) else []
+    return Account(
+        ids=(uid,),
+        usernames=values(profile.get("UserName")),
+        emails=tuple(value for email in emails if isinstance(email, dict) for value in values(email.get("Value"))),
+        attributes={} if roles is None else {ROLES: roles},
+    )
 
 
 def error_for(

@@ -17,6 +17,11 @@ https://developers.google.com/recaptcha/docs/verify: "can only be verified once"
 DescribeCaptchaResult, https://cloud.tencent.com/document/product/1108/36926: CaptchaCode 9 "ticket reused"),
 so each answer goes to exactly one call: the unlock.
 
+For a connection policy the token's user is read with ``GET /identity/v2/auth/account`` (Auth Read all
+Profiles by Token, Authentication API, https://www.loginradius.com/docs/developer/api/authentication-api/),
+and, when the policy names ``role``, the roles with the Account API's Roles by UID (``loginradius``): the
+only call here that sends the API secret, from the server, never to the portal.
+
 Error codes: Customer Identity API Codes,
 https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/.
 """
@@ -31,9 +36,25 @@ from pydantic import SecretStr
 
 from account_unlock.errors import PermanentError, UnlockError
 from account_unlock.http import VendorHttp, json_body
+from account_unlock.policy import NO_POLICY, Policy
+from account_unlock.steps import Account
+from account_unlock.validation import path_segment
 from account_unlock.vendors.base import ChallengeAnswers, VendorResult, parse_config
-from account_unlock.vendors.loginradius import JSON, PERMANENT_REASONS, LoginRadiusConfig, error_for, identity_api
+from account_unlock.vendors.loginradius import (
+    ACCOUNT_PATH,
+    JSON,
+    PERMANENT_REASONS,
+    ROLES,
+    UID,
+    LoginRadiusConfig,
+    admin_headers,
+    error_for,
+    identity_api,
+    policy_account,
+    roles_of,
+)
 
+PROFILE_PATH = "/auth/account"  # Auth Read all Profiles by Token
 REAUTH_PATH = "/auth/account/reauth/password"  # Step-Up Authenticate by Password ("Verify Password")
 SELF_UNLOCK_PATH = "/auth/account/unlock"  # Auth Unlock Account by Access Token ("Unlock User")
 PREVENT_WEBHOOK_HEADER = "X-PreventWebhook"
@@ -67,6 +88,7 @@ class LoginRadiusPortal:
         # These calls answer a user who is waiting: no retries (a 429/5xx is answered at once with the
         # vendor's Retry-After, and the user's next click is the retry) and a short read timeout.
         self.http = VendorHttp(self.vendor, retries=0, read_timeout=5.0)
+        self.policy: Policy = NO_POLICY  # the connection's, set by ``connections``
 
     @classmethod
     def from_secret(cls, secret: Mapping[str, Any]) -> LoginRadiusPortal:
@@ -87,28 +109,45 @@ class LoginRadiusPortal:
         unlock is the call that needs it. The answer's ``SecondFactorValidationToken`` is another
         credential that nothing here needs: it is neither returned nor kept.
         """
-        self._token_call(REAUTH_PATH, token, {"password": password.get_secret_value()}, write=False)
+        self._token_call("PUT", REAUTH_PATH, token, {"password": password.get_secret_value()}, write=False)
+
+    def account(self, token: SecretStr, wanted: frozenset[str]) -> Account:
+        """The token's user (Auth Read all Profiles by Token) and, when ``wanted``, their roles."""
+        profile = self._token_call("GET", PROFILE_PATH, token, None, write=False)
+        uid = path_segment(str(profile.get("Uid", "")), UID, "Uid returned by LoginRadius")
+        roles = self._roles(uid) if ROLES in wanted else None
+        return policy_account(profile, uid, roles)
+
+    def _roles(self, uid: str) -> tuple[str, ...] | None:
+        url = f"{self.api}{ACCOUNT_PATH}/{uid}/role"
+        response = self.http.request("GET", url, headers=admin_headers(self.config))
+        answer = json_body(response)
+        if not response.ok or answer.get("ErrorCode") is not None:
+            raise error_for(response, answer, uid)
+        return roles_of(answer)
 
     def unlock_with_token(self, token: SecretStr, answers: ChallengeAnswers) -> VendorResult:
         """Unlock the token's user with the challenge answers (their only use); Block/Suspend are refused."""
         body: dict[str, Any] = answers.captcha_fields()
         if answers.security_answer:
             body["securityanswer"] = answers.security_answers()
-        answer = self._token_call(SELF_UNLOCK_PATH, token, body, write=True)
+        answer = self._token_call("PUT", SELF_UNLOCK_PATH, token, body, write=True)
         if answer.get("IsPosted") is not True:
             raise PermanentError("unlock_not_confirmed", "LoginRadius did not answer IsPosted true to the token unlock")
         return VendorResult(actions=["auth.account.unlock"], message="account unlocked by the user (access token)")
 
-    def _token_call(self, path: str, token: SecretStr, body: dict[str, Any], *, write: bool) -> dict[str, Any]:
-        """PUT with the user's token as Bearer and the API key as ``apikey``; never the API secret."""
+    def _token_call(
+        self, method: str, path: str, token: SecretStr, body: dict[str, Any] | None, *, write: bool
+    ) -> dict[str, Any]:
+        """The user's token as Bearer and the API key as ``apikey``; never the API secret."""
         value = token.get_secret_value()
         if not ACCESS_TOKEN.fullmatch(value):
             raise PermanentError("token_invalid", "the access token is not well-formed")  # never echo it
-        headers = {"Authorization": f"Bearer {value}", "Content-Type": JSON}
+        headers = {"Authorization": f"Bearer {value}"} | ({"Content-Type": JSON} if body is not None else {})
         if self.config.prevent_webhook:
             headers[PREVENT_WEBHOOK_HEADER] = "true"
         response = self.http.request(
-            "PUT", f"{self.api}{path}", params={"apikey": self.config.api_key}, headers=headers, json=body, write=write
+            method, f"{self.api}{path}", params={"apikey": self.config.api_key}, headers=headers, json=body, write=write
         )
         answer = json_body(response)
         if response.ok and answer.get("ErrorCode") is None:

@@ -18,6 +18,13 @@ The password comes first, then the user is read again, so the account unlock is 
 account is still locked. Users of an authoritative identity provider (``identityProvider.type`` other
 than ``PING_ONE``) have no PingOne password to unlock: password operations answer ``REQUEST_FAILED``,
 and that never turns a successful account unlock into a failure.
+
+For a connection policy (``Steps.admit``) the user read gives ``population.id`` (``population``); a
+policy naming ``group`` has the user read by id with ``include=memberOfGroupIDs`` ("Read User by ID"
+lists ``memberOfGroupIDs`` among its ``include`` values; "Read All Group IDs for User",
+``users/group-membership/read-all-group-ids-for-user.html``): for a username or e-mail look-up that is
+one more read. The group membership needs the Identity Data Admin role ("Read User by ID"); a user
+answered without ``memberOfGroupIDs`` cannot be checked and is refused.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 from account_unlock.http import classify_status, json_body, retry_after
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.steps import Steps, Write
+from account_unlock.steps import Account, Steps, Write, values
 from account_unlock.tokens import TokenCache, bearer_request
 from account_unlock.validation import UUID, api_root, filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
@@ -41,6 +48,7 @@ ACCOUNT_OK = "OK"
 PASSWORD_LOCKED_OUT = "PASSWORD_LOCKED_OUT"  # noqa: S105 - a status value
 PING_ONE_IDP = "PING_ONE"
 REQUEST_FAILED = "REQUEST_FAILED"  # a password operation on the user of an external identity provider
+GROUPS = "group"  # the policy attribute of the user's group ids (memberOfGroupIDs)
 TRANSIENT_CODES = {"UNEXPECTED_ERROR", "REQUEST_LIMITED"}
 PERMANENT_REASONS = {
     "NOT_FOUND": "user_not_found",
@@ -67,6 +75,7 @@ class PingOneConfig(ConnectionConfig):
 class PingOneConnector(Connector):
     vendor = "pingone"
     config_model = PingOneConfig
+    policy_attributes = r"population|group"
 
     def __init__(self, config: PingOneConfig) -> None:
         super().__init__(config)
@@ -76,9 +85,13 @@ class PingOneConnector(Connector):
         self.tokens = TokenCache(self._fetch_token)
 
     def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
-        user = self._find_user(request.user)
+        groups = GROUPS in steps.wanted()
+        user = self._find_user(request.user, groups=groups)
         user_id = path_segment(str(user.get("id", "")), UUID, "user id returned by PingOne")
         users_url = f"{self.api}/environments/{self.env}/users/{user_id}"
+        if groups and request.user.kind != "id":  # Read All Users does not document include=memberOfGroupIDs
+            user = json_body(self._call("GET", users_url, params={"include": "memberOfGroupIDs"}))
+        steps.admit(policy_account(user, groups=groups))
         actions: list[str] = []
         notes: list[str] = []
         if self.config.unlock_password:
@@ -117,11 +130,13 @@ class PingOneConnector(Connector):
             )
         return Write(done=True)
 
-    def _find_user(self, user: UserRef) -> dict[str, Any]:
-        """The user object ("Read User by ID", or the one match of "Read All Users")."""
+    def _find_user(self, user: UserRef, *, groups: bool = False) -> dict[str, Any]:
+        """The user object ("Read User by ID", with its group ids when ``groups``, or the one match of
+        "Read All Users")."""
         if user.kind == "id":
             user_id = path_segment(user.value, UUID, "user.id")
-            return json_body(self._call("GET", f"{self.api}/environments/{self.env}/users/{user_id}"))
+            include = {"params": {"include": "memberOfGroupIDs"}} if groups else {}
+            return json_body(self._call("GET", f"{self.api}/environments/{self.env}/users/{user_id}", **include))
         attribute = {"username": "username", "login_id": "username", "email": "email"}.get(user.kind)
         if attribute is None:
             raise PermanentError("unsupported_identifier", f"PingOne cannot unlock by {user.kind}")
@@ -175,3 +190,17 @@ class PingOneConnector(Connector):
         if not response.ok or not isinstance(body.get("access_token"), str):
             raise classify_status(response, "PingOne", "token request failed")
         return body["access_token"], float(body.get("expires_in", 3600))
+
+
+def policy_account(user: dict[str, Any], *, groups: bool) -> Account:
+    """What the policy checks of a PingOne user: id, username, e-mail, population and, when read, groups."""
+    population = user.get("population")
+    attributes = {"population": values(population.get("id")) if isinstance(population, dict) else ()}
+    if groups and isinstance(user.get("memberOfGroupIDs"), list):
+        attributes[GROUPS] = values(user["memberOfGroupIDs"])
+    return Account(
+        ids=values(user.get("id")),
+        usernames=values(user.get("username")),
+        emails=values(user.get("email")),
+        attributes=attributes,
+    )

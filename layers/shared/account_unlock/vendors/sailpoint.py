@@ -11,6 +11,12 @@ Every call follows SailPoint's API pages (cited where each is made):
 - ``POST /v3/accounts/{id}/unlock`` → 202 with the id of the asynchronous task, sent through
   ``steps.once("sailpoint.unlock", …)`` so no retry of the request submits it twice;
 - with ``confirm`` set, the account is re-read until ``locked`` is false, a bounded number of times.
+
+For a connection policy (``Steps.admit``): ``account.<name>`` is the account's source attribute
+``attributes.<name>`` (Account details / Accounts list), ``identity.<name>`` the identity attribute of
+its identity (``attributes`` of the ``Identity`` of List identities). An account named by its id is
+read (Account details) when the policy checks accounts at all, and an identity not already looked up
+is listed by ``id eq`` only when the policy names identity attributes.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from pydantic import Field, SecretStr
 from account_unlock.errors import PermanentError, UnlockError
 from account_unlock.http import budget, classify_status, json_body
 from account_unlock.models import UnlockRequest, UserRef
-from account_unlock.steps import Steps, Write
+from account_unlock.steps import Account, Steps, Write, values
 from account_unlock.tokens import TokenCache, bearer_request
 from account_unlock.validation import HEX32, filter_value, path_segment, secure_base_url
 from account_unlock.vendors.base import UNRECORDED, ConnectionConfig, Connector, VendorResult
@@ -75,6 +81,7 @@ class SailPointConfig(ConnectionConfig):
 class SailPointConnector(Connector):
     vendor = "sailpoint"
     config_model = SailPointConfig
+    policy_attributes = r"(?:account|identity)\.[A-Za-z0-9_-]{1,128}"
 
     def __init__(self, config: SailPointConfig) -> None:
         super().__init__(config)
@@ -83,12 +90,18 @@ class SailPointConnector(Connector):
         self.tokens = TokenCache(self._fetch_token)
 
     def unlock(self, request: UnlockRequest, steps: Steps = UNRECORDED) -> VendorResult:
-        account_id, account = self._find_account(request.user)
+        account_id, account, identity = self._find_account(request.user)
+        wanted = steps.wanted()
+        if account is None and steps.needs_account():
+            account = self._read_account(account_id)
+        if identity is None and any(key.startswith("identity.") for key in wanted) and account is not None:
+            identity = self._identity(f'id eq "{returned_id(account, "identity", "identityId")}"', "with that id")
+        steps.admit(policy_account(account_id, account, identity, wanted))
         write = steps.once(UNLOCK_STEP, lambda: self._submit_unlock(account_id, account, request))
         if not write.done:
             return VendorResult(message=NOT_LOCKED)
         result = VendorResult(vendor_reference=write.reference, actions=[UNLOCKED], message=SUBMITTED)
-        if self.config.confirm:
+        if self.config.confirm and not write.simulated:
             self._confirm(account_id, result)
         return result
 
@@ -119,20 +132,23 @@ class SailPointConnector(Connector):
         return body
 
     # the look-ups ------------------------------------------------------------------------------
-    def _find_account(self, user: UserRef) -> tuple[str, dict[str, Any] | None]:
-        """The account id, and the account object when a look-up returned it (``None`` for a given id)."""
+    def _find_account(self, user: UserRef) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
+        """The account id, the account object when a look-up returned it (``None`` for a given id), and
+        the identity when the look-up went through it (an e-mail)."""
+        identity = None
         if user.kind == "id":
-            return path_segment(user.value, HEX32, "user.id"), None
+            return path_segment(user.value, HEX32, "user.id"), None, None
         if user.kind in ("username", "login_id"):
             attribute = self.config.account_attribute
             criterion = f'{attribute} eq "{filter_value(user.value, "user." + user.kind)}"'
             account = self._one_account(criterion, f"account with that {attribute}")
         elif user.kind == "email":
-            identity_id = self._identity_id(filter_value(user.value, "user.email"))
+            identity = self._identity(f'email eq "{filter_value(user.value, "user.email")}"', "with that email")
+            identity_id = returned_id(identity, "identity")
             account = self._one_account(f'identityId eq "{identity_id}"', "account of the identity with that email")
         else:
             raise PermanentError("unsupported_identifier", f"SailPoint cannot unlock by {user.kind}")
-        return returned_id(account, "account"), account
+        return returned_id(account, "account"), account, identity
 
     def _one_account(self, criterion: str, what: str) -> dict[str, Any]:
         """Accounts list — https://developer.sailpoint.com/docs/api/v3/list-accounts.
@@ -152,14 +168,14 @@ class SailPointConnector(Connector):
             raise PermanentError("ambiguous_user", f"SailPoint has more than one {what}{hint}")
         return accounts[0]
 
-    def _identity_id(self, email: str) -> str:
-        """List identities — https://developer.sailpoint.com/docs/api/v2025/list-identities (``email eq``)."""
-        identities = self._list(IDENTITIES_PATH, f'email eq "{email}"')
+    def _identity(self, criterion: str, what: str) -> dict[str, Any]:
+        """List identities — https://developer.sailpoint.com/docs/api/v2025/list-identities (``email eq``, ``id eq``)."""
+        identities = self._list(IDENTITIES_PATH, criterion)
         if not identities:
-            raise PermanentError("user_not_found", "SailPoint has no identity with that email")
+            raise PermanentError("user_not_found", f"SailPoint has no identity {what}")
         if len(identities) > 1:
-            raise PermanentError("ambiguous_user", "SailPoint has more than one identity with that email")
-        return returned_id(identities[0], "identity")
+            raise PermanentError("ambiguous_user", f"SailPoint has more than one identity {what}")
+        return identities[0]
 
     def _list(self, path: str, filters: str) -> list[dict[str, Any]]:
         """One page of a collection; spaces are sent as ``%20`` as Standard Collection Parameters asks."""
@@ -244,9 +260,30 @@ def api_root(config: SailPointConfig) -> str:
     return root
 
 
-def returned_id(item: dict[str, Any], what: str) -> str:
-    """The 32-hex ``id`` of an object SailPoint returned, checked before it goes into a URL or a filter."""
-    return path_segment(str(item.get("id", "")), HEX32, f"{what} id returned by SailPoint")
+def returned_id(item: dict[str, Any], what: str, key: str = "id") -> str:
+    """The 32-hex id (``key``) of an object SailPoint returned, checked before it goes into a URL or a filter."""
+    return path_segment(str(item.get(key, "")), HEX32, f"{what} id returned by SailPoint")
+
+
+def policy_account(
+    account_id: str, account: dict[str, Any] | None, identity: dict[str, Any] | None, wanted: frozenset[str]
+) -> Account:
+    """What the policy checks of a SailPoint account: its id, name and native identity, the identity's
+    e-mail, and each ``wanted`` attribute of whichever of the two was read (absent there: no value)."""
+    read = {"account": account, "identity": identity}
+    attributes: dict[str, tuple[str, ...]] = {}
+    for key in wanted:
+        prefix, _, name = key.partition(".")
+        item = read.get(prefix)
+        if item is not None:
+            mapping = item.get("attributes")
+            attributes[key] = values(mapping.get(name)) if isinstance(mapping, dict) else ()
+    return Account(
+        ids=(account_id,),
+        usernames=values([account.get("name"), account.get("nativeIdentity")]) if account else (),
+        emails=values(identity.get("emailAddress")) if identity else (),
+        attributes=attributes,
+    )
 
 
 def json_list(response: requests.Response) -> list[Any]:
