@@ -73,6 +73,8 @@ def clear_state() -> None:
 
 
 def api_server(env: LocalEnvironment, port: int) -> ThreadingHTTPServer:
+    """The stack's API over HTTP; the client's address is the request's source IP, as API Gateway sets it."""
+
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             return
@@ -81,7 +83,9 @@ def api_server(env: LocalEnvironment, port: int) -> ThreadingHTTPServer:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path = self.path.split("?", 1)[0]
-            status, headers, payload = env.stack.api_request(self.command, path, dict(self.headers.items()), body)
+            status, headers, payload = env.stack.api_request(
+                self.command, path, dict(self.headers.items()), body, source_ip=self.client_address[0]
+            )
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)
