@@ -11,7 +11,7 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VEN
 # The venv finds the project's code itself (a .pth file), so `.venv/bin/python -m local.…` works as printed.
 SITE_PATHS := $(CURDIR)/layers/shared\n$(CURDIR)\n
 
-.PHONY: run events serve invoke test lint format validate checkov build schemas bench deploy clean
+.PHONY: run events serve invoke ops test lint format validate checkov build schemas bench deploy clean
 
 # Rebuilt when this Makefile changes, so an existing venv gets every step added here (the .pth file).
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt Makefile
@@ -48,6 +48,11 @@ serve: $(VENV)/.installed
 invoke: $(VENV)/.installed
 	$(PY) -m local.invoke --function '$(FUNCTION)' --event '$(EVENT)' $(if $(SECRETS),--secrets $(SECRETS))
 
+## ops: operator commands (status, redrive, replay, export) against a deployed stack or make serve's AWS
+##   make ops ARGS='redrive --dry-run --stack account-unlock'   (.venv/bin/python -m ops --help lists them)
+ops: $(VENV)/.installed
+	$(PY) -m ops $(ARGS)
+
 ## test: lint, the whole test suite, sam validate --lint, checkov and sam build
 test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -55,11 +60,12 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 	$(MAKE) --no-print-directory checkov
 	$(SAM) build
 
-## lint: ruff (lint + format), mypy on the layer and the handlers, the import contracts of pyproject.toml
+## lint: ruff (lint + format), mypy on the layer, the handlers and ops, the import contracts of pyproject.toml
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy -p account_unlock
+	$(VENV)/bin/mypy -p ops
 	for handler in functions/*/app.py; do $(VENV)/bin/mypy "$$handler" || exit 1; done
 	$(VENV)/bin/lint-imports --no-cache
 
@@ -81,7 +87,7 @@ build: $(SAM_VENV)/.installed
 schemas: $(VENV)/.installed
 	$(PY) -m local.schemas
 
-## bench: cold-start import time, per-invocation latency and memory, printed as figures
+## bench: cold start (with and without bytecode) and warm CPU against their budgets and the Powertools baseline, calls per unlock, throughput, memory, artifacts
 bench: $(VENV)/.installed
 	$(PY) -m local.bench
 

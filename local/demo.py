@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local import identity_senders, secrets_dir, senders
+from local import auth0_senders, identity_senders, okta_senders, secrets_dir, senders
 from local.identity_senders import GIGYA_SOURCE, LOGINRADIUS_SOURCE, PINGONE_SOURCE, gigya_jwt_headers, iso
 from local.portal import prepare_self_service
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment
@@ -41,6 +41,8 @@ def configure(env: LocalEnvironment, secrets: list[SecretFile]) -> None:
     """Every sample source and connection, the sample users, then ``secrets`` (a SECRETS folder) over them."""
     senders.configure_sources(env)
     identity_senders.configure_sources(env)
+    okta_senders.configure_okta_source(env)
+    auth0_senders.configure_auth0_source(env)
     prepare_self_service(env)
     add_sample_users(env)
     for secret in secrets:

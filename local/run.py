@@ -14,13 +14,31 @@ from collections import Counter
 
 from local.samples import LocalEnvironment
 from local.steps import Step, Story, failed
+from local.story_auth0 import auth0_story
 from local.story_identity_events import identity_events_story
+from local.story_okta import okta_story
+from local.story_operations import operations_story
 from local.story_pingone import pingone_story
 from local.story_self_service import self_service_story
+from local.story_status import status_story
 from local.story_ticketing import ticketing_story
 from local.story_vendors import vendors_story
+from local.story_writeback import writeback_story
 
-SIMULATOR_NAMES = {"pingone": "PingOne", "loginradius": "LoginRadius", "sailpoint": "SailPoint", "gigya": "Gigya"}
+SIMULATOR_NAMES = {
+    "pingone": "PingOne",
+    "loginradius": "LoginRadius",
+    "sailpoint": "SailPoint",
+    "gigya": "Gigya",
+    "okta": "Okta",
+    "auth0": "Auth0",
+    "zendesk": "Zendesk",
+    "jira": "Jira",
+    "servicenow": "ServiceNow",
+    "freshservice": "Freshservice",
+    "callback": "Callback receiver",
+}
+DEAD_LETTER_QUEUES = ("UnlockDeadLetterQueue", "WriteBackDeadLetterQueue")
 
 
 def header(env: LocalEnvironment) -> None:
@@ -49,7 +67,7 @@ def summary(story: Story, env: LocalEnvironment) -> int:
     webhooks = [s for s in story.steps if s.channel == "webhook"]
     bus = [s for s in story.steps if s.channel == "bus"]
     wrong = failed(story.steps)
-    dlq = env.stack.drain("UnlockDeadLetterQueue")
+    dlq = [message for queue in DEAD_LETTER_QUEUES for message in env.stack.drain(queue)]
     audit = env.stack.client("dynamodb").scan(TableName=env.stack.names["AuditTable"])["Count"]
     print("\nSummary")
     print(
@@ -62,7 +80,7 @@ def summary(story: Story, env: LocalEnvironment) -> int:
     )
     print(f"                       failed {counts['failed']} {dict(reasons) if reasons else ''}")
     print(f"    audit records      {audit}")
-    print(f"    dead-letter queue  {len(dlq)} message(s)")
+    print(f"    dead-letter queues {len(dlq)} message(s)")
     return 0 if not wrong and not dlq else 1
 
 
@@ -78,9 +96,14 @@ def main(argv: list[str] | None = None) -> int:
             print()
         pingone_story(story)
         vendors_story(story)
+        okta_story(story)
         ticketing_story(story)
+        status_story(story)
         identity_events_story(story)
+        auth0_story(story)
         self_service_story(story)
+        writeback_story(story)
+        operations_story(story)
         return summary(story, env)
     finally:
         env.stop()

@@ -11,11 +11,19 @@ import time
 import uuid
 from typing import Any
 
+from local.simulators.auth0 import Auth0Simulator
 from local.simulators.base import Simulator
+from local.simulators.callback import CallbackReceiver
+from local.simulators.freshservice import FreshserviceSimulator
 from local.simulators.gigya import GigyaSimulator
+from local.simulators.jira import JiraSimulator
 from local.simulators.loginradius import LoginRadiusSimulator
+from local.simulators.okta import OktaSimulator, new_service_app_key, public_pem
 from local.simulators.pingone import PingOneSimulator
 from local.simulators.sailpoint import SailPointSimulator
+from local.simulators.servicenow import ServiceNowSimulator
+from local.simulators.tickets import TicketSimulator
+from local.simulators.zendesk import ZendeskSimulator
 from local.stack import LocalStack
 
 PINGONE_ENVIRONMENT = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
@@ -36,7 +44,30 @@ GIGYA_CONNECTION = "gigya-cdc"
 GIGYA_API_KEY = "local-gigya-api-key"
 GIGYA_USER_KEY = "local-gigya-user-key"
 GIGYA_SECRET = "local-gigya-secret"
-CONNECTIONS = (PINGONE_CONNECTION, LOGINRADIUS_CONNECTION, SAILPOINT_CONNECTION, GIGYA_CONNECTION)
+OKTA_CONNECTION = "okta-workforce"
+OKTA_CLIENT_ID = "0oalocalserviceapp01"
+OKTA_API_TOKEN = "00local-okta-api-token-not-real"
+AUTH0_CONNECTION = "auth0-customers"
+AUTH0_DOMAIN = "local-tenant.eu.auth0.com"
+AUTH0_CLIENT_ID = "local-auth0-m2m-client"
+AUTH0_CLIENT_SECRET = "local-auth0-client-secret-not-real"
+CONNECTIONS = (
+    PINGONE_CONNECTION,
+    LOGINRADIUS_CONNECTION,
+    SAILPOINT_CONNECTION,
+    GIGYA_CONNECTION,
+    OKTA_CONNECTION,
+    AUTH0_CONNECTION,
+)
+# The helpdesks' API credentials the sample sources write back with (their writeback blocks, local/senders.py).
+ZENDESK_AGENT_EMAIL = "unlock-bot@example.com"
+ZENDESK_API_TOKEN = "local-zendesk-api-token-0001"
+JIRA_API_EMAIL = "unlock-bot@example.com"
+JIRA_API_TOKEN = "local-jira-api-token-0001"
+SERVICENOW_API_USER = "account.unlock"
+SERVICENOW_API_PASSWORD = "local-servicenow-api-password-0001"
+FRESHSERVICE_API_KEY = "local-freshservice-api-key-0001"
+CALLBACK_SIGNING_SECRET = "whsec_bG9jYWwtY2FsbGJhY2stc2VjcmV0LTAwMDEtbm90LXJlYWw="
 
 
 def secret_prefix() -> str:
@@ -52,10 +83,23 @@ class LocalEnvironment:
         self.loginradius = LoginRadiusSimulator(LOGINRADIUS_API_KEY, LOGINRADIUS_API_SECRET)
         self.sailpoint = SailPointSimulator(SAILPOINT_CLIENT_ID, SAILPOINT_CLIENT_SECRET)
         self.gigya = GigyaSimulator(GIGYA_API_KEY, GIGYA_USER_KEY, GIGYA_SECRET)
+        self.okta_key = new_service_app_key()  # the local service app's key pair, new each run
+        self.okta = OktaSimulator(OKTA_CLIENT_ID, public_pem(self.okta_key), OKTA_API_TOKEN)
+        self.auth0 = Auth0Simulator(AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET)
+        self.zendesk = ZendeskSimulator(ZENDESK_AGENT_EMAIL, ZENDESK_API_TOKEN)
+        self.jira = JiraSimulator(JIRA_API_EMAIL, JIRA_API_TOKEN)
+        self.servicenow = ServiceNowSimulator(SERVICENOW_API_USER, SERVICENOW_API_PASSWORD)
+        self.freshservice = FreshserviceSimulator(FRESHSERVICE_API_KEY)
+        self.callback = CallbackReceiver(CALLBACK_SIGNING_SECRET)
+
+    @property
+    def helpdesks(self) -> list[TicketSimulator]:
+        """The helpdesks the sample sources write outcomes back to."""
+        return [self.zendesk, self.jira, self.servicenow, self.freshservice, self.callback]
 
     @property
     def simulators(self) -> list[Simulator]:
-        return [self.pingone, self.loginradius, self.sailpoint, self.gigya]
+        return [self.pingone, self.loginradius, self.sailpoint, self.gigya, self.okta, self.auth0, *self.helpdesks]
 
     def start(self) -> LocalEnvironment:
         self.stack.start()
@@ -83,6 +127,8 @@ class LocalEnvironment:
             },
         )
         self.put_secret("connection", GIGYA_CONNECTION, self.gigya_connection())
+        self.put_secret("connection", OKTA_CONNECTION, self.okta_connection())
+        self.put_secret("connection", AUTH0_CONNECTION, self.auth0_connection())
         self.put_secret(
             "source",
             HELPDESK_SOURCE,
@@ -118,6 +164,24 @@ class LocalEnvironment:
             "user_key": GIGYA_USER_KEY,
             "secret": GIGYA_SECRET,
             "base_url": self.gigya.url,
+        } | overrides
+
+    def auth0_connection(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "vendor": "auth0",
+            "domain": AUTH0_DOMAIN,
+            "client_id": AUTH0_CLIENT_ID,
+            "client_secret": AUTH0_CLIENT_SECRET,
+            "base_url": self.auth0.url,
+        } | overrides
+
+    def okta_connection(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "vendor": "okta",
+            "org_url": self.okta.url,
+            "client_id": OKTA_CLIENT_ID,
+            "private_key": self.okta_key.decode(),
+            "algorithm": "ES256",
         } | overrides
 
     def put_secret(self, kind: str, name: str, value: dict[str, Any]) -> None:

@@ -20,12 +20,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local.samples import (
+    CALLBACK_SIGNING_SECRET,
+    FRESHSERVICE_API_KEY,
     GIGYA_CONNECTION,
+    JIRA_API_EMAIL,
+    JIRA_API_TOKEN,
     LOGINRADIUS_CONNECTION,
     PINGONE_CONNECTION,
     SAILPOINT_CONNECTION,
+    SERVICENOW_API_PASSWORD,
+    SERVICENOW_API_USER,
+    ZENDESK_AGENT_EMAIL,
+    ZENDESK_API_TOKEN,
     LocalEnvironment,
 )
+from local.simulators.servicenow import sys_id_of
 
 ZENDESK_SOURCE = "zendesk"
 ZENDESK_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="  # Zendesk's documented test secret, used as-is
@@ -73,9 +82,35 @@ def source_configs() -> dict[str, dict[str, Any]]:
     }
 
 
+def writeback_configs(env: LocalEnvironment) -> dict[str, dict[str, Any]]:
+    """The ``writeback`` block of each sample source: its helpdesk simulator (docs/writeback.md)."""
+    jira = {"base_url": env.jira.url, "credentials": {"email": JIRA_API_EMAIL, "api_token": JIRA_API_TOKEN}}
+    servicenow = {
+        "base_url": env.servicenow.url,
+        "credentials": {"username": SERVICENOW_API_USER, "password": SERVICENOW_API_PASSWORD},
+    }
+    return {
+        ZENDESK_SOURCE: {
+            "base_url": env.zendesk.url,
+            "credentials": {"email": ZENDESK_AGENT_EMAIL, "api_token": ZENDESK_API_TOKEN},
+        },
+        JIRA_SOURCE: jira,
+        JIRA_AUTOMATION_SOURCE: jira,
+        SERVICENOW_SOURCE: servicenow,
+        SERVICENOW_IAM_SOURCE: servicenow,
+        FRESHSERVICE_SOURCE: {"base_url": env.freshservice.url, "credentials": {"api_key": FRESHSERVICE_API_KEY}},
+        GITHUB_SOURCE: {
+            "url": f"{env.callback.url}/hooks/account-unlock",
+            "credentials": {"signing_secret": CALLBACK_SIGNING_SECRET},
+        },
+    }
+
+
 def configure_sources(env: LocalEnvironment) -> None:
+    """Every sample source, writing back to its helpdesk simulator."""
+    writeback = writeback_configs(env)
     for name, config in source_configs().items():
-        env.put_secret("source", name, config)
+        env.put_secret("source", name, config | {"writeback": writeback[name]})
 
 
 # Bodies, as each system renders them ----------------------------------------------------------
@@ -213,7 +248,7 @@ def servicenow_record(
     connection: str = SAILPOINT_CONNECTION,
 ) -> dict[str, Any]:
     """What the recommended business rule script (docs/sources/servicenow.md) sends."""
-    sys_id = uuid.uuid5(uuid.NAMESPACE_URL, number).hex
+    sys_id = sys_id_of(number)
     return {
         "number": number,
         "sys_id": sys_id,

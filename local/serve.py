@@ -82,9 +82,8 @@ def api_server(env: LocalEnvironment, port: int) -> ThreadingHTTPServer:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            path = self.path.split("?", 1)[0]
             status, headers, payload = env.stack.api_request(
-                self.command, path, dict(self.headers.items()), body, source_ip=self.client_address[0]
+                self.command, self.path, dict(self.headers.items()), body, source_ip=self.client_address[0]
             )
             self.send_response(status)
             for key, value in headers.items():

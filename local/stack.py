@@ -42,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qs
 
 import boto3
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -290,11 +291,17 @@ class LocalStack:
             elif spec["Type"] == "AWS::SQS::Queue":
                 self.queue_urls[logical] = sqs.create_queue(QueueName=name)["QueueUrl"]
             elif spec["Type"] == "AWS::DynamoDB::Table":
+                indexes = (
+                    {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]}
+                    if "GlobalSecondaryIndexes" in props
+                    else {}
+                )
                 dynamodb.create_table(
                     TableName=name,
                     KeySchema=props["KeySchema"],
                     AttributeDefinitions=props["AttributeDefinitions"],
                     BillingMode=props["BillingMode"],
+                    **indexes,
                 )
                 if "TimeToLiveSpecification" in props:
                     dynamodb.update_time_to_live(
@@ -466,6 +473,10 @@ class LocalStack:
         self.invocations.append(invocation)
         return invocation
 
+    def invocations_of(self, logical_id: str) -> list[Invocation]:
+        """The async invocations of one function so far, oldest first."""
+        return [invocation for invocation in self.invocations if invocation.function == logical_id]
+
     def wait(self, seconds: float) -> None:
         if self.time_scale:
             time.sleep(seconds * self.time_scale)
@@ -592,18 +603,24 @@ class LocalStack:
         source_ip: str = "127.0.0.1",
         identity: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        """Serve one request the way API Gateway's Lambda proxy integration would (from ``source_ip``).
+        """Serve one request the way API Gateway's Lambda proxy integration would (from ``source_ip``):
+        ``path`` may carry a query string.
 
         ``identity`` is the caller ARN API Gateway puts in ``requestContext.identity.userArn`` after
         verifying a SigV4 signature on an AWS_IAM route. The local stack does not verify SigV4 itself
         (API Gateway does): it takes the caller as given.
         """
+        path, _, query = path.partition("?")
         for route in self.routes:
             match = route.pattern.match(path)
             if match and route.method == method:
                 event = api_gateway_event(
                     method, path, route.resource, match.groupdict(), headers, body, source_ip, identity=identity
                 )
+                if query:
+                    values = parse_qs(query, keep_blank_values=True)
+                    event["queryStringParameters"] = {name: given[-1] for name, given in values.items()}
+                    event["multiValueQueryStringParameters"] = values
                 result = self.invoke(route.function, event)
                 payload = (
                     base64.b64decode(result["body"])

@@ -93,7 +93,7 @@ class Story:
             simulator.clear()
         step = Step(title, expect, channel)
         step.answer = trigger()
-        invocations = self.env.stack.dispatch()
+        invocations = [i for i in self.env.stack.dispatch() if i.function == "UnlockFunction"]
         step.deliveries = len(invocations)
         step.returned = [returned(invocation) for invocation in invocations]
         step.outcomes = self.env.stack.drain("Outcomes")

@@ -18,8 +18,10 @@ from local.samples import LocalEnvironment
 # Per-vendor constants, simulator fixtures (``<vendor>_server``, ``<vendor>_sim``) and builders shared by the
 # vendor connector and contract tests.
 pytest_plugins = [
+    "tests.fixtures.auth0",
     "tests.fixtures.gigya",
     "tests.fixtures.loginradius",
+    "tests.fixtures.okta",
     "tests.fixtures.pingone",
     "tests.fixtures.sailpoint",
 ]

@@ -1,5 +1,7 @@
 """Webhook function: API Gateway ``POST /webhooks/{source}`` → verified "Ticket Resolved" event.
 
+``GET /webhooks/{source}`` answers a sender's one-time verification request (Okta Event Hooks).
+
 ``POST /iam/webhooks/{source}`` is the same webhook behind API Gateway's AWS_IAM authorizer (SigV4,
 e.g. ServiceNow IntegrationHub): only there is the caller's ARN read from the request context.
 
@@ -21,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from account_unlock.edge import Answer, InvalidBase64, count, decode_body
 from account_unlock.observability import logger, metrics, tracer
-from account_unlock.webhook import delivery_config, handle_webhook, time_budget
+from account_unlock.webhook import delivery_config, handle_verification, handle_webhook, time_budget
 
 app = APIGatewayRestResolver(debug=False)
 IAM_ROUTE = "/iam/webhooks/{source}"
@@ -44,6 +46,11 @@ def receive(source: str) -> Response:
     except InvalidBase64 as exc:
         return reply(Answer(400, {"error": str(exc)}))
     return reply(handle_webhook(source, event.headers or {}, body, iam_principal=iam_principal()))
+
+
+@app.get("/webhooks/<source>")
+def verify(source: str) -> Response:
+    return reply(handle_verification(source, app.current_event.headers or {}))
 
 
 def iam_principal() -> str | None:

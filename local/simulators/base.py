@@ -4,16 +4,22 @@ Each vendor simulator subclasses ``Simulator`` and declares ``routes``. Tests an
 command use the same simulators: ``requests`` (the log) proves the exact request a connector sent,
 ``fail(...)`` queues error answers (429 with Retry-After, 5xx, vendor error bodies) and ``delay``
 makes the next answers slow (after the request was handled: the vendor acted, the answer is late).
-Both can be limited to one method and a path.
+Both can be limited to one method and a path. ``inject(Chaos(...))`` adds seeded random faults to
+every request (a vendor under load: its rate-limit answer, its 5xx, an answer later than the client's
+read timeout); each vendor answers them with its own documented bodies (``rate_limited``,
+``server_error``). ``writes`` counts the writes the vendor applied, per operation and subject, whatever
+answer the caller then got: a count above one is a double write.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -70,6 +76,44 @@ class Fault:
         return (self.method is None or self.method == method) and re.search(self.path, path) is not None
 
 
+@dataclass(frozen=True)
+class Chaos:
+    """Seeded random faults, drawn once per request: what a vendor under load answers now and then.
+
+    A request draws from a generator seeded with ``seed``, the request itself (method, path, query,
+    body) and how many times the same request came before, so a run meets the same faults whatever
+    order its threads reach the simulator in. Shares of all requests:
+    - ``rate_limited``: the vendor's rate-limit answer (``Simulator.rate_limited``), nothing handled, with
+      a ``Retry-After`` drawn from ``retry_after`` where the vendor documents one;
+    - ``server_error``: the vendor's 5xx (``Simulator.server_error``); ``committed`` of them after the
+      request was handled (the vendor acted, then failed);
+    - ``timeout``: handled, then answered ``late_seconds`` later (past the client's read timeout); only
+      requests whose ``METHOD path`` matches ``timeout_path`` (they are slow: e.g. the writes only).
+    """
+
+    seed: int
+    rate_limited: float = 0.0
+    server_error: float = 0.0
+    timeout: float = 0.0
+    committed: float = 0.5
+    retry_after: tuple[int, ...] = (0, 1)
+    late_seconds: float = 10.5
+    timeout_path: str = ""
+
+    def draw(self, target: str, key: str) -> tuple[str | None, random.Random]:
+        """The fault of the request ``target`` (``METHOD path``) identified by ``key`` (``rate_limited``,
+        ``server_error``, ``timeout`` or None) and the generator it was drawn from."""
+        generator = random.Random(f"{self.seed}|{key}")
+        roll = generator.random()
+        if roll < self.rate_limited:
+            return "rate_limited", generator
+        if roll < self.rate_limited + self.server_error:
+            return "server_error", generator
+        if roll < self.rate_limited + self.server_error + self.timeout and re.search(self.timeout_path, target):
+            return "timeout", generator
+        return None, generator
+
+
 def take(queue: deque[Fault], request: Request) -> Fault | None:
     """The first queued fault matching ``request``, used once more (and dropped when used up)."""
     for fault in queue:
@@ -92,6 +136,10 @@ class Simulator:
         self.faults: deque[Fault] = deque()
         self.delays: deque[Fault] = deque()
         self.lock = threading.RLock()
+        self.chaos: Chaos | None = None
+        self.injected: Counter[str] = Counter()  # the faults ``chaos`` answered, by kind
+        self.writes: Counter[tuple[str, str]] = Counter()  # (operation, subject) → writes applied
+        self._occurrences: Counter[str] = Counter()
         self._compiled = [(method, re.compile(f"^{pattern}$"), handler) for method, pattern, handler in self.routes]
         self._server: ThreadingHTTPServer | None = None
 
@@ -150,12 +198,42 @@ class Simulator:
         with self.lock:
             self.delays.append(Fault(None, path, times, method, seconds))
 
+    def inject(self, chaos: Chaos | None) -> None:
+        """Draw a fault for every request from now on, counted in ``injected`` from zero (None: stop;
+        the counts stay until ``clear``)."""
+        with self.lock:
+            if chaos is not None:
+                self.injected.clear()
+                self._occurrences.clear()
+            self.chaos = chaos
+
     def clear(self) -> None:
-        """Forget the request log, pending faults and delays (state is kept)."""
+        """Forget the request log, pending faults and delays, the random faults with their counts and
+        the write counts (state is kept)."""
         with self.lock:
             self.requests.clear()
             self.faults.clear()
             self.delays.clear()
+            self.writes.clear()
+            self.injected.clear()
+            self._occurrences.clear()
+            self.chaos = None
+
+    def count_write(self, operation: str, subject: str) -> None:
+        """A write the vendor applied (called by the handler that applies it, under ``lock``)."""
+        self.writes[(operation, subject)] += 1
+
+    def double_writes(self) -> dict[tuple[str, str], int]:
+        """The (operation, subject) pairs written more than once."""
+        with self.lock:
+            return {key: count for key, count in self.writes.items() if count > 1}
+
+    # the vendor's own answers to the random faults (subclasses answer with their documented bodies)
+    def rate_limited(self, request: Request, retry_after: int) -> Reply:
+        return Reply(429, {"message": "Too Many Requests"}, {"Retry-After": str(retry_after)})
+
+    def server_error(self, request: Request) -> Reply:
+        return Reply(500, {"message": "Internal Server Error"})
 
     def reset(self) -> None:
         """Back to the freshly-constructed state; subclasses also forget their accounts, tokens and switches."""
@@ -181,6 +259,8 @@ class Simulator:
             self.requests.append(request)
             fault = take(self.faults, request)
             late = take(self.delays, request)
+            if fault is None and late is None and self.chaos is not None:
+                fault, late = self._random_fault(self.chaos, request)
         reply = self._route(request) if fault is None or fault.handled else None
         if fault is not None and fault.reply is not None:
             reply = fault.reply
@@ -189,13 +269,34 @@ class Simulator:
             time.sleep(late.delay)
         request.status = reply.status
         payload = reply.encode()
-        http.send_response(reply.status)
-        http.send_header("Content-Type", reply.content_type)
-        http.send_header("Content-Length", str(len(payload)))
-        for key, value in reply.headers.items():
-            http.send_header(key, value)
-        http.end_headers()
-        http.wfile.write(payload)
+        try:
+            http.send_response(reply.status)
+            http.send_header("Content-Type", reply.content_type)
+            http.send_header("Content-Length", str(len(payload)))
+            for key, value in reply.headers.items():
+                http.send_header(key, value)
+            http.end_headers()
+            http.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # a late answer: the client gave up waiting
+            http.close_connection = True
+
+    def _random_fault(self, chaos: Chaos, request: Request) -> tuple[Fault | None, Fault | None]:
+        """The (fault, delay) ``chaos`` draws for ``request``, as if queued with ``fail`` / ``delay``."""
+        target = f"{request.method} {request.path}"
+        signature = f"{target}?{sorted(request.query.items())}#{hashlib.sha256(request.body).hexdigest()}"
+        occurrence = self._occurrences[signature]
+        self._occurrences[signature] += 1
+        kind, generator = chaos.draw(target, f"{signature}#{occurrence}")
+        if kind is None:
+            return None, None
+        self.injected[kind] += 1
+        if kind == "rate_limited":
+            reply = self.rate_limited(request, generator.choice(chaos.retry_after))
+            return Fault(reply, "", 1), None
+        if kind == "server_error":
+            handled = generator.random() < chaos.committed
+            return Fault(self.server_error(request), "", 1, handled=handled), None
+        return None, Fault(None, "", 1, delay=chaos.late_seconds)
 
     def _route(self, request: Request) -> Reply:
         for method, pattern, handler in self._compiled:

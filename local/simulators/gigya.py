@@ -16,8 +16,11 @@ permission group lacks a method: 403007 "Permission denied" (Response Codes and 
 https://developers.gigya.com/display/GD/Response+Codes+and+Errors+REST).
 
 Test controls on top of the base class's HTTP faults: ``fail_with_code(code, times)`` queues Gigya
-error codes answered inside an HTTP 200, ``wrong_data_center = True`` answers 301001 with the
-``apiDomain`` of ``data_center`` (or ``api_domain`` when set).
+error codes answered inside an HTTP 200 (so are the random faults of ``inject``,
+``local.simulators.base.Chaos``: 403048 "Rate limit exceeded" and 500001 "General Server error", codes of
+Response Codes and Errors REST, which documents no ``Retry-After``), ``wrong_data_center = True`` answers 301001 with the
+``apiDomain`` of ``data_center`` (or ``api_domain`` when set). ``writes`` counts the unlocks per
+``UID``, ``loginID`` or ``ip``.
 
 ``GET /accounts.getJWTPublicKey?apiKey=…&V2=true`` publishes the site's webhook signing keys as JWKs
 (``site_keys``, the current one last; ``rotate_site_key()`` adds one): the method is public and needs
@@ -46,6 +49,7 @@ from jwt.algorithms import RSAAlgorithm
 from local.simulators.base import Reply, Request, Simulator
 
 FORM = "application/x-www-form-urlencoded"
+METHOD = "accounts.rba.unlock"
 IDENTIFIERS = ("UID", "loginID", "ip")
 DOMAINS = {"cn1": "cn1.gigya-api.cn"}
 # errorMessage of each code: Response Codes and Errors REST (above); 403048's text as Gigya answers it.
@@ -286,6 +290,7 @@ class GigyaSimulator(Simulator):
                 self.locked_ips.discard(str(ipaddress.ip_address(value)))
             except ValueError:
                 return self._reply(request, 400006, "Invalid ip")
+        self.count_write(METHOD, f"{key}={value}")
         return self._reply(request, 0)
 
     def jwt_public_key(self, request: Request) -> Reply:
@@ -296,6 +301,12 @@ class GigyaSimulator(Simulator):
         if api_key != self.api_key:
             return self._reply(request, 400093)
         return self._reply(request, 0, keys=[key.public_jwk() for key in self.site_keys])
+
+    def rate_limited(self, request: Request, retry_after: int) -> Reply:
+        return self._reply(request, 403048)
+
+    def server_error(self, request: Request) -> Reply:
+        return self._reply(request, 500001)
 
     def not_routed(self, request: Request) -> Reply:
         # Not documented: the HTML 404 a web server answers for an unknown path (no errorCode).

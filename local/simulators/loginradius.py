@@ -35,6 +35,10 @@ self-service calls made with the user's own access token. Each behaviour follows
 Errors use LoginRadius's ``{"ErrorCode","Message","Description","IsProviderError","ProviderErrorResponse"}``
 body with the codes and HTTP statuses of Customer Identity API Codes,
 https://www.loginradius.com/docs/api/v2/getting-started/response-codes/customer-identity-api-codes/.
+The random faults of ``inject`` (``local.simulators.base.Chaos``) are answered from that page too: HTTP
+429 "Too Many Request" (rate limiting; the page documents no ``Retry-After``, so none is sent and the
+client backs off on its own) and ``ErrorCode`` 950 with HTTP 500. ``writes`` counts the account updates
+(the helpdesk unlock) and the token unlocks per Uid.
 """
 
 from __future__ import annotations
@@ -322,6 +326,7 @@ class LoginRadiusSimulator(Simulator):
             user.locked = body["IsLoginLocked"]
         if "IsActive" in body:
             user.blocked = not body["IsActive"]
+        self.count_write("account.update", user.uid)
         return Reply(200, user.profile())
 
     # self-service (auth) API: the user's own access token -------------------------------------
@@ -423,6 +428,7 @@ class LoginRadiusSimulator(Simulator):
             if user.lock_type == "security_question" and not self._security_answer_passed(user, body):
                 return error(1148)
         user.locked = False
+        self.count_write("token.unlock", user.uid)
         return Reply(200, {"IsPosted": True})
 
     @staticmethod
@@ -434,6 +440,17 @@ class LoginRadiusSimulator(Simulator):
             isinstance(value, str) and user.security_answers.get(question, "").lower() == value.lower()
             for question, value in answers.items()
         )
+
+    def rate_limited(self, request: Request, retry_after: int) -> Reply:
+        """HTTP 429 with the page's message and description for it (it lists no ErrorCode for a 429)."""
+        description = (
+            "Response status code indicates the user has sent too many requests in a given amount of time "
+            "(i.e. rate limiting)"
+        )
+        return Reply(429, {"Message": "Too Many Request", "Description": description})
+
+    def server_error(self, request: Request) -> Reply:
+        return error(950)
 
     def not_routed(self, request: Request) -> Reply:
         # 404 "The API endpoint is not correct" (Customer Identity API Codes); the body is not documented.

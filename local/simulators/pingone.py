@@ -21,7 +21,16 @@ Serves both hosts on one port: ``/{envID}/as/token`` (auth.pingone.<tld>) and ``
   ``memberOfGroupNames, memberOfGroupIDs`` for ``include``; "Read All Group IDs for User",
   ``users/group-membership/read-all-group-ids-for-user.html``). "Read All Users" documents no ``include``:
   it is ignored there.
-``events`` records every emitted event, so tests count the vendor writes the way PingOne's audit would.
+``events`` records every emitted event, so tests count the vendor writes the way PingOne's audit would;
+``writes`` counts the password and account unlocks per user id.
+
+The random faults of ``inject`` (``local.simulators.base.Chaos``) are answered as PingOne documents
+them: 429 ``REQUEST_LIMITED`` with ``Retry-After`` ("Rate Limiting",
+https://developer.pingidentity.com/pingone-api/platform/rate-limiting.html; "Retries: Best practice for
+managing transient API errors",
+https://developer.pingidentity.com/pingone-api/platform/working-with-pingone-apis/retry-best-practices.html:
+"Retry after the delay specified in the Retry-After header") and 500 ``UNEXPECTED_ERROR`` ("Error codes",
+https://developer.pingidentity.com/pingone-api/platform/reference/error-codes.html).
 """
 
 from __future__ import annotations
@@ -222,6 +231,7 @@ class PingOneSimulator(Simulator):
             return user
         user.account_locked, user.locked_only_by_password = False, False
         self.events.append(("USER.UNLOCKED", user.id))
+        self.count_write("account.unlock", user.id)
         return Reply(200, user.body(self.environment_id))
 
     def password_state(self, request: Request) -> Reply:
@@ -253,10 +263,19 @@ class PingOneSimulator(Simulator):
             return external_password()
         user.password_locked = False
         self.events.append(("PASSWORD.UNLOCKED", user.id))
+        self.count_write("password.unlock", user.id)
         if user.locked_only_by_password:
             user.account_locked, user.locked_only_by_password = False, False
             self.events.append(("USER.UNLOCKED", user.id))
         return Reply(200, {"environment": {"id": self.environment_id}, "user": {"id": user.id}, "status": "OK"})
+
+    def rate_limited(self, request: Request, retry_after: int) -> Reply:
+        reply = error(429, "REQUEST_LIMITED", "The request could not be completed. The request limit was exceeded.")
+        reply.headers["Retry-After"] = str(retry_after)
+        return reply
+
+    def server_error(self, request: Request) -> Reply:
+        return error(500, "UNEXPECTED_ERROR", "The request could not be completed.")
 
     def not_routed(self, request: Request) -> Reply:
         return error(404, "NOT_FOUND", "The requested resource was not found.")

@@ -16,6 +16,9 @@ local run: ``fail``/``delay`` (the base simulator), ``rate_limit``/``rate_window
 ``unlock_after_reads`` (an unlock completes immediately by default; ``n`` keeps the account reported
 as locked for the first ``n`` account reads after the unlock, as an asynchronous task would; ``None``
 forever), ``provisioning_scope`` and ``identity_scope`` (a token without that scope gets 403).
+``writes`` counts the unlocks per account id. The random faults of ``inject``
+(``local.simulators.base.Chaos``) are answered with the documented 429 body and ``Retry-After`` (Rate
+Limiting) and the documented 500 body ("500.0 Internal Fault", on the pages above).
 """
 
 from __future__ import annotations
@@ -410,11 +413,18 @@ class SailPointSimulator(Simulator):
             return error(403, "forceProvisioning requires the idn:accounts-provisioning:manage scope")
         task = {"id": secrets.token_hex(16), "accountId": account.id, "request": body}
         self.tasks.append(task)
+        self.count_write("account.unlock", account.id)
         if self.unlock_after_reads == 0:
             account.locked, account.task_pending = False, False
         else:
             account.task_pending, account.reads_until_unlocked = True, self.unlock_after_reads
         return Reply(202, {"id": task["id"]})
+
+    def rate_limited(self, request: Request, retry_after: int) -> Reply:
+        return Reply(429, RATE_LIMITED, {"Retry-After": str(retry_after)})
+
+    def server_error(self, request: Request) -> Reply:
+        return error(500)
 
     def not_routed(self, request: Request) -> Reply:
         return error(404)

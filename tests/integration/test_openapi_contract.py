@@ -9,7 +9,10 @@ schema), never a 5xx, and a request the document calls invalid must be refused. 
 - the webhook, signed for the Standard Webhooks source: whatever the body, the events on the bus are
   exactly the requests the answer names;
 - the self-service unlock with a fresh, valid access token per request (the password is never
-  right): the body's documented schema is the one the function enforces, and nothing is unlocked.
+  right): the body's documented schema is the one the function enforces, and nothing is unlocked;
+- the status look-ups (``GET /unlocks…``) with a SigV4 caller, as API Gateway passes it after
+  verifying the signature, and their query strings (``local.status_calls.status_request``; the first
+  run, through ``make serve``'s server, passes neither: the function refuses those with 403).
 
 Generation is bounded and derandomized with a fixed seed: a reproducible run, well under a minute. The
 coverage phase's requests with methods the document does not list are left out: API Gateway answers
@@ -23,6 +26,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -47,6 +51,7 @@ from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment
 from local.serve import api_server
 from local.signing import standard_webhook_headers
 from local.simulators.loginradius import LoginRadiusUser
+from local.status_calls import status_request
 from local.template import ROOT
 from tests.integration.helpers import pending_unlock_events
 
@@ -169,4 +174,39 @@ def test_portal_requests_with_a_valid_token_answer_as_documented_and_unlock_noth
         assert response.json().get("error") != "invalid_request"  # a body the document allows is parsed
     assert response.status_code != 200
     assert portal_user.locked
+    assert bus_events(env) == []
+
+
+@pytest.fixture(scope="module")
+def status_url(local_env: LocalEnvironment) -> Iterator[str]:
+    """The status routes on a free port, called with a SigV4 caller and their query strings."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            status, answer = status_request(local_env.stack, self.path)
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@SCHEMA.include(path_regex="^/unlocks").parametrize()
+@REPRODUCIBLE
+def test_status_look_ups_with_a_caller_answer_as_documented(case, status_url, env):
+    with client() as session:
+        response = case.call(base_url=status_url, session=session)
+    case.validate_response(response, checks=CHECKS)
+    assert response.status_code != 403
     assert bus_events(env) == []

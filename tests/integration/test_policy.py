@@ -107,7 +107,7 @@ def test_a_protected_identifier_is_refused_before_any_vendor_call(env, vendor, p
     assert all(simulator.requests == [] for simulator in env.simulators)  # not even a token request
     [item] = audit_items(env, detail["request_id"])
     assert item["reason"]["S"] == "protected_account"
-    assert env.stack.invocations[-1].attempts == 1  # permanent: never retried
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 1  # permanent: never retried
 
 
 def test_a_user_named_by_id_whose_username_is_protected_is_refused_after_the_look_up(env):
@@ -267,7 +267,7 @@ def test_a_lambda_retry_after_a_transient_vendor_failure_does_not_take_a_second_
 
     event = run(env, request({"username": user.username}, name))
 
-    assert env.stack.invocations[-1].attempts == 2
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 2
     assert event["detail"]["reason"] == "unlocked"  # counted twice, the retry would be over the limit of 1
     assert not user.account_locked
 
@@ -372,7 +372,7 @@ def test_an_invalid_policy_fails_closed_naming_the_field_with_no_vendor_call(env
     assert event["detail"]["reason"] == "config_invalid"
     assert field in event["detail"]["message"]
     assert env.pingone.requests == []
-    assert env.stack.invocations[-1].attempts == 1
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 1
 
 
 def test_no_policy_keeps_todays_behaviour_with_no_counter(env):

@@ -75,7 +75,7 @@ def test_an_event_outside_the_idempotency_window_is_a_recorded_stale_request(env
     assert event["detail"]["origin"]["ticket_id"] == detail["origin"]["ticket_id"]
     assert env.pingone.requests == []  # not even a look-up
     assert user.account_locked
-    assert env.stack.invocations[-1].attempts == 1  # permanent: not retried
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 1  # permanent: not retried
     assert env.stack.drain("UnlockDeadLetterQueue") == []
     [item] = audit_items(env, detail["request_id"])
     assert item["reason"]["S"] == "stale_request"
@@ -118,7 +118,7 @@ def test_an_archive_replay_keeps_the_original_time_and_is_refused(env):
     finally:
         events.delete_archive(ArchiveName=archive)
 
-    delivered = env.stack.invocations[-1].event
+    delivered = env.stack.invocations_of("UnlockFunction")[-1].event
     assert delivered["replay-name"] == archive
     assert replayed["detail"]["reason"] == "stale_request"
     assert env.pingone.requests == []
@@ -139,7 +139,9 @@ def test_an_audit_refused_after_the_unlock_is_retried_without_a_second_vendor_wr
         [event] = outcomes(env)
 
     assert len(refusals) == 1
-    assert env.stack.invocations[-1].attempts == 2  # the failed write made Lambda retry the request
+    assert (
+        env.stack.invocations_of("UnlockFunction")[-1].attempts == 2
+    )  # the failed write made Lambda retry the request
     assert event["detail"]["reason"] == "unlocked"
     assert event["detail"]["actions"] == ["account.unlock"]  # the retry got the recorded write back
     assert account_unlocks(env, user) == 1
@@ -159,7 +161,7 @@ def test_an_outcome_event_refused_is_retried_and_published_once(env):
         published = outcomes(env)
 
     assert len(refusals) == 1
-    assert env.stack.invocations[-1].attempts == 2
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 2
     assert [event["detail"]["reason"] for event in published] == ["unlocked"]
     assert account_unlocks(env, user) == 1
     assert emf(env, "OutcomePublishFailed")[-1]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]

@@ -80,5 +80,5 @@ def test_unknown_user_is_a_permanent_failure(env, vendor):
 
     assert event["detail-type"] == "Unlock Failed"
     assert event["detail"]["reason"] == "user_not_found"
-    assert env.stack.invocations[-1].attempts == 1
+    assert env.stack.invocations_of("UnlockFunction")[-1].attempts == 1
     assert env.stack.drain("UnlockDeadLetterQueue") == []

@@ -93,7 +93,7 @@ def test_user_not_found_is_a_permanent_failure_without_retry(env):
     assert status == 202
 
     [event] = outcomes(env)
-    [invocation] = env.stack.invocations
+    [invocation] = env.stack.invocations_of("UnlockFunction")
     assert event["detail-type"] == "Unlock Failed"
     assert event["detail"]["reason"] == "user_not_found"
     assert invocation.attempts == 1
@@ -116,7 +116,7 @@ def test_rate_limited_then_success_unlocks_once(env):
 
     assert event["detail-type"] == "Account Unlocked"
     assert [c.status for c in env.pingone.calls("POST", f"/users/{user.id}$")] == [429, 200]
-    assert env.stack.invocations[0].attempts == 1
+    assert env.stack.invocations_of("UnlockFunction")[0].attempts == 1
 
 
 def test_token_is_reused_across_invocations(env):
@@ -159,7 +159,7 @@ def test_vendor_down_until_retries_run_out_goes_to_dead_letter_queue(env):
     env.pingone.clear()
 
     assert published == []
-    [invocation] = env.stack.invocations
+    [invocation] = env.stack.invocations_of("UnlockFunction")
     assert invocation.attempts == 3  # the first call and EventInvokeConfig's two retries
     assert "TransientError" in (invocation.error or "")
     [record] = env.stack.drain("UnlockDeadLetterQueue")

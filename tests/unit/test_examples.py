@@ -70,7 +70,7 @@ def test_an_invalid_file_is_refused_by_file_and_field_without_its_value(tmp_path
     ("folder", "content", "expected"),
     [
         ("sources", '{"kind": "no-such-kind", "secrets": ["x"], "connections": ["c"]}', "kind must be one of"),
-        ("connections", '{"vendor": "okta"}', "vendor must be one of"),
+        ("connections", '{"vendor": "no-such-vendor"}', "vendor must be one of"),
         ("sources", "{not json", "not valid JSON"),
         ("sources", "[]", "must be a JSON object"),
     ],

@@ -152,6 +152,8 @@ def test_both_apis_keep_access_logs_for_the_retention_parameter():
 
 
 def test_waf_limits_each_api_per_ip_by_a_path_only_its_routes_have():
+    """The per-IP limits cover every POST route (deliveries, portal requests); the IAM-signed status
+    look-ups (GET) are left to IAM, the API's throttling and their function's reserved concurrency."""
     acl = RESOURCES["ApiWebAcl"]
     assert acl["Condition"] == "UseWaf"
     rules = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acl["Properties"]["Rules"]}
@@ -160,7 +162,7 @@ def test_waf_limits_each_api_per_ip_by_a_path_only_its_routes_have():
             e["Properties"]["Path"]
             for f in FUNCTIONS
             for e in RESOURCES[f]["Properties"]["Events"].values()
-            if e["Properties"].get("RestApiId") == {"Ref": api}
+            if e["Properties"].get("RestApiId") == {"Ref": api} and e["Properties"]["Method"].upper() == "POST"
         ]
         for api in ("WebhookApi", "SelfServiceApi")
     }

@@ -3,6 +3,11 @@
 The self-service path also writes an ``attempted`` item before it calls the vendor, so that no
 vendor call is ever made without a trace, even when the outcome's item cannot be written after it.
 Items of one request are told apart by ``recorded_at`` (microseconds).
+
+Items that name a ticket or a user also carry the index attributes ``ticket_key``
+(``<origin system>:<ticket id>``) and ``user_key`` (``<connection>#<kind>:<value>``), the hash keys of
+the table's ``by_ticket`` and ``by_user`` indexes (``account_unlock.status`` reads them). Another
+writer of a request's items (the ticket write-back) builds them with ``ticket_key`` and ``user_key``.
 """
 
 from __future__ import annotations
@@ -38,7 +43,28 @@ def record(outcome: UnlockOutcome) -> None:
         "requested_by": outcome.requested_by,
         "vendor_reference": outcome.vendor_reference,
     }
-    put(outcome.request_id, item | {key: {"S": value} for key, value in optional.items() if value})
+    put(
+        outcome.request_id, item | {key: {"S": value} for key, value in optional.items() if value} | index_keys(outcome)
+    )
+
+
+def ticket_key(system: str, ticket_id: str) -> str:
+    return f"{system}:{ticket_id}"
+
+
+def user_key(connection: str, kind: str, value: str) -> str:
+    return f"{connection}#{kind}:{value}"
+
+
+def index_keys(outcome: UnlockOutcome) -> dict[str, Any]:
+    """The ``by_ticket`` / ``by_user`` index attributes of an outcome's item, for what it names."""
+    keys: dict[str, Any] = {}
+    if outcome.origin.ticket_id:
+        keys["ticket_key"] = {"S": ticket_key(outcome.origin.system, outcome.origin.ticket_id)}
+    if len(outcome.user) == 1:
+        [(kind, value)] = outcome.user.items()
+        keys["user_key"] = {"S": user_key(outcome.connection, kind, value)}
+    return keys
 
 
 def record_attempt(*, request_id: str, connection: str, vendor: str, origin_system: str, requested_by: str) -> None:

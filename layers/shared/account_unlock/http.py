@@ -2,7 +2,9 @@
 
 - explicit connect/read timeouts on every request, no redirects (credentials never follow one);
 - urllib3 ``Retry`` with exponential backoff on 408/429/5xx and connection errors, honouring
-  ``Retry-After`` up to ``max_retry_after`` seconds;
+  ``Retry-After`` up to ``max_retry_after`` seconds; for a vendor that announces the end of its
+  rate-limit window instead (``reset_header``: a UNIX time in seconds, Auth0's ``x-ratelimit-reset``),
+  the wait until that time, under the same bound;
 - a vendor *write* (``write=True``) is retried in-process only when the vendor cannot have acted on
   it: a 429 (or a 503 carrying ``Retry-After``: refused before processing) or a connection that was
   never established. After another 5xx or a
@@ -76,10 +78,18 @@ class VendorRetry(Retry):
     """``Retry`` that gives up instead of waiting past ``max_retry_after`` or the time budget."""
 
     max_retry_after: float = 10.0
+    reset_header: str | None = None  # a header holding the UNIX time the rate-limit window ends
 
     @classmethod
     def policy(
-        cls, *, total: int, backoff_factor: float, max_retry_after: float, statuses: frozenset[int], read: int | None
+        cls,
+        *,
+        total: int,
+        backoff_factor: float,
+        max_retry_after: float,
+        statuses: frozenset[int],
+        read: int | None,
+        reset_header: str | None = None,
     ) -> VendorRetry:
         retry = cls(
             total=total,
@@ -92,12 +102,21 @@ class VendorRetry(Retry):
             raise_on_status=False,
         )
         retry.max_retry_after = max_retry_after
+        retry.reset_header = reset_header
         return retry
 
     def new(self, **kw: Any) -> VendorRetry:
         retry = super().new(**kw)
         retry.max_retry_after = self.max_retry_after
+        retry.reset_header = self.reset_header
         return retry
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        """``Retry-After`` when present, else the wait until ``reset_header``'s time (on a 429 only)."""
+        wait = super().get_retry_after(response)
+        if wait is None and self.reset_header and response.status == 429:
+            wait = seconds_until(response.headers.get(self.reset_header))
+        return wait
 
     def increment(
         self,
@@ -130,6 +149,7 @@ class VendorHttp:
         retries: int = 3,
         backoff_factor: float = 0.5,
         max_retry_after: float = 10.0,
+        reset_header: str | None = None,
     ) -> None:
         self.vendor = vendor
         self.connect_timeout = connect_timeout
@@ -142,6 +162,7 @@ class VendorHttp:
                 max_retry_after=max_retry_after,
                 statuses=statuses,
                 read=read,
+                reset_header=reset_header,
             )
 
         # Reads and token requests: every method is retried on the retryable statuses and errors.
@@ -195,6 +216,13 @@ def retrying_session(retry: VendorRetry) -> requests.Session:
 def retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     return float(value) if value.isdigit() else None
+
+
+def seconds_until(reset: str | None) -> float | None:
+    """The seconds from now to a UNIX time given as digits (0 once it has passed); None when it is not one."""
+    if not reset or not reset.isascii() or not reset.isdigit() or len(reset) > 12:
+        return None
+    return max(float(reset) - time.time(), 0.0)
 
 
 def classify_status(response: requests.Response, vendor: str, detail: str) -> UnlockError:

@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jmespath
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
+from account_unlock.business_key import business_key
 from account_unlock.config import settings
 from account_unlock.idempotency import persistence_layer
 from account_unlock.steps import Steps, Write
-
-# The business key of a request: the same for every retry, replay and duplicate delivery of it.
-BUSINESS_KEY = "[origin.system, origin.ticket_id || request_id, connection, user]"
 
 step_persistence = persistence_layer(settings().idempotency_table)
 step_config = IdempotencyConfig(expires_after_seconds=settings().idempotency_ttl_seconds)
@@ -28,7 +25,7 @@ class RecordedSteps(Steps):
     """The writes of the request whose JSON form (an ``UnlockRequest`` dump) is ``request``."""
 
     def __init__(self, request: dict[str, Any]) -> None:
-        self.key = jmespath.search(BUSINESS_KEY, request)
+        self.key = business_key(request)
 
     def once(self, name: str, write: Callable[[], Write]) -> Write:
         recorded = recorded_write(step={"request": self.key, "step": name}, write=write)

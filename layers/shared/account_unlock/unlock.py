@@ -13,6 +13,8 @@ replay keeps the event's original ``time``) could unlock again, so it is refused
 (see ``fresh``): recorded and published, never retried, no vendor call.
 The audit item and the outcome event must both be written: a failure of either is raised, so the
 request is retried (and dead-lettered after Lambda's retries); the retry repeats no vendor write.
+Once the outcome event is published, a failure to complete the idempotency record is logged, not
+raised (see ``unlock_and_publish``): a retry would publish the outcome a second time.
 
 The connection's policy (``account_unlock.policy``, ``account_unlock.guard``) is checked on the
 request's identifier before any vendor call and on the looked-up account before the first write; a
@@ -24,11 +26,13 @@ writes nothing and publishes what it would have done as ``Unlock Failed`` / ``dr
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -36,6 +40,7 @@ from pydantic import ValidationError
 
 from account_unlock import events, http
 from account_unlock.aws import AWS_ERRORS
+from account_unlock.business_key import BUSINESS_KEY
 from account_unlock.config import settings
 from account_unlock.connections import connector_for
 from account_unlock.edge import count, field_names
@@ -46,7 +51,7 @@ from account_unlock.models import REQUEST_DETAIL_TYPES, Origin, OutcomeStatus, U
 from account_unlock.observability import logger, metrics
 from account_unlock.outcomes import record_outcome
 from account_unlock.policy import DRY_RUN
-from account_unlock.recorded_steps import BUSINESS_KEY, RecordedSteps, step_config
+from account_unlock.recorded_steps import RecordedSteps, step_config
 from account_unlock.steps import Steps
 from account_unlock.vendors.base import Connector, VendorResult
 
@@ -84,12 +89,39 @@ def handle_event(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         message = f"the event's time {envelope.time.isoformat()} is outside the replay window"
         return finish(outcome(request, "unknown", "failed", "stale_request", message, None))
     with http.budget.running(context.get_remaining_time_in_millis() / 1000 - BUDGET_MARGIN_SECONDS):
-        return unlock_once(request=request.model_dump(mode="json", exclude_none=True))
+        return unlock_and_publish(request.model_dump(mode="json", exclude_none=True))
+
+
+@dataclass
+class Published:
+    """The outcome ``finish`` put on the bus in this invocation (None until it is there)."""
+
+    detail: dict[str, Any] | None = None
+
+
+def unlock_and_publish(request: dict[str, Any]) -> dict[str, Any]:
+    """``unlock_once``, whose outcome counts once it is on the bus.
+
+    Powertools completes the idempotency record after the function returned; when that fails it raises
+    and the record stays in progress. Raising it here would make Lambda retry a request whose outcome
+    is published: the retry after the claim lapsed would run it again and publish a second outcome. So
+    it is logged and the outcome returned; a duplicate arriving after the claim lapsed still runs again
+    (the recorded steps send no vendor write twice, a second outcome is published).
+    """
+    published = Published()
+    try:
+        return unlock_once(request=request, published=published)
+    except IdempotencyPersistenceLayerError:
+        if published.detail is None:
+            raise
+        logger.exception("outcome published, its idempotency record not completed")
+        return published.detail
 
 
 @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=idempotency_config)
-def unlock_once(request: dict[str, Any]) -> dict[str, Any]:
-    return finish(perform(UnlockRequest.model_validate(request), RecordedSteps(request)))
+def unlock_once(request: dict[str, Any], published: Published) -> dict[str, Any]:
+    published.detail = finish(perform(UnlockRequest.model_validate(request), RecordedSteps(request)))
+    return published.detail
 
 
 def fresh(event_time: datetime, now: float) -> bool:

@@ -17,12 +17,25 @@ DynamoDB fails to complete it although the events are on the bus, the answer is 
 to retry); a redelivery then finds the claim (409 + Retry-After until it lapses) and publishes again,
 which the business key makes one unlock.
 
+A ticket sent again in another delivery (a new delivery id, or the ticket resolved again) is the same
+request: the first hand-off of a business key (``business_key``: origin system, ticket,
+connection, user) stores its request id in the delivery table for the idempotency TTL (``claim``, a
+conditional PutItem: the first writer wins), and a later one answers with that request id, listed
+in ``duplicates`` and counted as ``WebhookDuplicateTickets`` (by ``source``). The event is put on the
+bus again under the original request id: should the first hand-off's events never have reached the
+bus, this one unlocks; otherwise the unlock function's business key returns the stored outcome. Only
+"Ticket Resolved" requests are claimed: identity events ("Unlock Requested") come in batches of up to
+500 and their ids are delivery ids, so a claim per event would cost a write each for no helpdesk to
+read; their business key (the event id) still makes a re-sent event one unlock.
+
 Time: ``time_budget`` bounds the invocation's AWS calls (``aws.deadline``) and vendor calls
 (``http.budget``) so that an answer, a 503 at worst, is sent before Lambda's timeout.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -36,14 +49,16 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyInconsistentStateError,
     IdempotencyPersistenceLayerError,
 )
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from account_unlock import aws, events, http
+from account_unlock.business_key import business_key
 from account_unlock.config import settings
 from account_unlock.edge import Answer, count, field_names
 from account_unlock.errors import PermanentError, TransientError
 from account_unlock.idempotency import persistence_layer
-from account_unlock.models import Origin, UnlockRequest, UserRef
+from account_unlock.models import TICKET_RESOLVED, Origin, UnlockRequest, UserRef
 from account_unlock.observability import logger
 from account_unlock.secrets import load_secret
 from account_unlock.sources import SOURCE_KINDS
@@ -131,6 +146,31 @@ def handle_webhook(
     if not requests:
         return Answer(200, {"status": "ignored", "reasons": skipped})
     return hand_off(kind, source, delivery_id, requests, skipped, digest=digest)
+
+
+def handle_verification(source: str, headers: Mapping[str, str]) -> Answer:
+    """Answer a sender's one-time verification request (``GET``; Okta sends one when an Event Hook is
+    created): 404 for a source whose kind sends none or that is IAM-only, 401 when it does not verify."""
+    try:
+        config, kind = load_source(source)
+    except LookupError:
+        return error(404, "unknown source")
+    except TransientError:
+        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    delivery = Delivery(source, {k.lower(): v for k, v in headers.items()}, b"", time.time())
+    try:
+        answer = (
+            None
+            if config.auth == "iam"
+            else kind.verification(delivery, [s.get_secret_value() for s in config.secrets])
+        )
+    except Unauthorized as exc:
+        count("WebhookAuthFailures", source=source, kind=kind.kind)
+        logger.warning("verification rejected", extra={"source": source, "why": str(exc)})
+        return error(401, str(exc))
+    if answer is None:
+        return error(404, "this source answers no verification request")
+    return Answer(200, answer)
 
 
 def authenticate(config: SourceConfig, kind: SourceKind, delivery: Delivery) -> str | None:
@@ -290,10 +330,41 @@ def publish_once(accepted: dict[str, Any], receipt: Receipt) -> dict[str, Any]:
 
 
 def publish(accepted: dict[str, Any], receipt: Receipt) -> dict[str, Any]:
-    events.publish_many(accepted["detail_type"], accepted["requests"], webhook_event_source())
-    ids = [r["request_id"] for r in accepted["requests"]]
-    receipt.result = {"request_id": ids[0], "request_ids": ids}
+    requests = accepted["requests"]
+    if accepted["detail_type"] == TICKET_RESOLVED:
+        requests = [request | {"request_id": claim(request)} for request in requests]
+    events.publish_many(accepted["detail_type"], requests, webhook_event_source())
+    ids = [r["request_id"] for r in requests]
+    duplicates = [new["request_id"] for new, old in zip(requests, accepted["requests"], strict=True) if new != old]
+    receipt.result = {"request_id": ids[0], "request_ids": ids} | ({"duplicates": duplicates} if duplicates else {})
+    if duplicates:
+        count("WebhookDuplicateTickets", source=accepted["source"])
     return receipt.result
+
+
+def claim(request: dict[str, Any]) -> str:
+    """The request id of the request's business key: its own if it is the first hand-off of that key
+    within the idempotency TTL (or the same request again), else the first one's."""
+    key = json.dumps(business_key(request), separators=(",", ":"), sort_keys=True)
+    now = int(time.time())
+    try:
+        aws.client("dynamodb").put_item(
+            TableName=settings().delivery_table,
+            Item={
+                "id": {"S": f"ticket#{hashlib.sha256(key.encode()).hexdigest()}"},
+                "request_id": {"S": request["request_id"]},
+                "expiration": {"N": str(now + settings().idempotency_ttl_seconds)},
+            },
+            ConditionExpression="attribute_not_exists(request_id) OR request_id = :id OR #expiration < :now",
+            ExpressionAttributeNames={"#expiration": "expiration"},
+            ExpressionAttributeValues={":id": {"S": request["request_id"]}, ":now": {"N": str(now)}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return str(exc.response["Item"]["request_id"]["S"])
+    return str(request["request_id"])
 
 
 def webhook_event_source() -> str:

@@ -105,7 +105,7 @@ def post(env, source: str, raw: bytes, headers: dict[str, str]) -> tuple[int, di
 
 
 def delivered_detail_types(env) -> list[str]:
-    return [invocation.event["detail-type"] for invocation in env.stack.invocations]
+    return [invocation.event["detail-type"] for invocation in env.stack.invocations_of("UnlockFunction")]
 
 
 def assert_nothing_on_the_bus(env) -> None:

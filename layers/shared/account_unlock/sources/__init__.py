@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from account_unlock.sources.auth0_log_stream import Auth0LogStream
 from account_unlock.sources.base import SourceKind
 from account_unlock.sources.freshservice import Freshservice
 from account_unlock.sources.gigya_webhook import GigyaWebhook
 from account_unlock.sources.github import GitHubHmac
 from account_unlock.sources.jira import JiraAutomation, JiraWebhook
 from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
+from account_unlock.sources.okta_event_hook import OktaEventHook
 from account_unlock.sources.pingone_subscription import PingOneSubscription
 from account_unlock.sources.servicenow import ServiceNow
 from account_unlock.sources.standard_webhooks import StandardWebhooks
@@ -26,5 +28,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         LoginRadiusWebhook(),
         GigyaWebhook(),
         PingOneSubscription(),
+        Auth0LogStream(),
+        OktaEventHook(),
     )
 }

@@ -60,6 +60,11 @@ class SourceConfig(BaseModel):
         default=None,
         description="Statuses (for identity events: event types) that mean 'unlock now'; replaces the preset's test",
     )
+    writeback: dict[str, Any] | None = Field(
+        default=None,
+        description="Where outcomes are written back (docs/writeback.md); validated by the write-back function "
+        "only (account_unlock.helpdesks), so a mistake in it never stops an unlock",
+    )
 
     @field_validator("secrets")
     @classmethod
@@ -140,6 +145,11 @@ class SourceKind(ABC):
 
         Raise ``Unauthorized`` when no secret verifies. Comparisons are constant-time.
         """
+
+    def verification(self, delivery: Delivery, secrets: Sequence[str]) -> dict[str, str] | None:
+        """The answer to a sender's one-time verification ``GET`` (Okta Event Hooks); None: the kind
+        sends none. Raise ``Unauthorized`` when the request's credentials do not verify."""
+        return None
 
     def payload(self, delivery: Delivery) -> Any:
         """The parsed body the mapping is applied to (JSON by default)."""
