@@ -12,7 +12,10 @@ import pytest
 from local.template import ROOT
 
 LAYER = ROOT / "layers" / "shared"
-PYTHON313 = shutil.which("python3.13")
+# Where the layer's Makefile looks (its PYTHON313 default): a pyenv 3.13, else python3.13 on PATH.
+PYTHON313 = next(iter(sorted(Path.home().glob(".pyenv/versions/3.13*/bin/python3.13"))), None) or shutil.which(
+    "python3.13"
+)
 
 
 def bytecode_step(artifacts: Path, python: str) -> subprocess.CompletedProcess[str]:
@@ -35,14 +38,14 @@ def test_without_python313_the_build_warns_and_writes_no_bytecode(tmp_path):
 def python313_works() -> bool:
     if not PYTHON313:
         return False
-    probe = subprocess.run([PYTHON313, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 13))"], check=False)  # noqa: S603
+    probe = subprocess.run([str(PYTHON313), "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 13))"], check=False)  # noqa: S603
     return probe.returncode == 0
 
 
-@pytest.mark.skipif(not python313_works(), reason="no working python3.13 on PATH")
+@pytest.mark.skipif(not python313_works(), reason="no working python3.13 (pyenv or PATH)")
 def test_with_python313_the_layer_carries_unchecked_hash_pycs(tmp_path):
     assert PYTHON313
-    built = bytecode_step(tmp_path, PYTHON313)
+    built = bytecode_step(tmp_path, str(PYTHON313))
     assert "WARNING" not in built.stderr
     (pyc,) = tmp_path.rglob("*.pyc")
     assert pyc.name == "__init__.cpython-313.pyc"
