@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from local.samples import (
+    AUTH0_CONNECTION,
     GIGYA_CONNECTION,
     LOGINRADIUS_CONNECTION,
+    OKTA_CONNECTION,
     PINGONE_CONNECTION,
     SAILPOINT_CONNECTION,
     ticket_body,
@@ -28,11 +30,18 @@ def locked_user(env, vendor: str):
     if vendor == "sailpoint":
         account = env.sailpoint.add_account(name)
         return SAILPOINT_CONNECTION, {"username": name}, env.sailpoint, lambda: account.locked
+    if vendor == "okta":
+        okta_user = env.okta.add_user(f"{name}@acme.example")
+        return OKTA_CONNECTION, {"username": okta_user.login}, env.okta, lambda: okta_user.locked
+    if vendor == "auth0":
+        auth0_user = env.auth0.add_user(f"{name}@example.com", name)
+        env.auth0.fail_sign_ins(auth0_user)
+        return AUTH0_CONNECTION, {"email": auth0_user.email}, env.auth0, lambda: bool(auth0_user.blocks)
     account = env.gigya.add_account(unique("uid"), f"{name}@example.com")
     return GIGYA_CONNECTION, {"login_id": f"{name}@example.com"}, env.gigya, lambda: account.locked
 
 
-VENDORS = ["pingone", "loginradius", "sailpoint", "gigya"]
+VENDORS = ["pingone", "loginradius", "sailpoint", "gigya", "okta", "auth0"]
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
@@ -73,6 +82,8 @@ def test_unknown_user_is_a_permanent_failure(env, vendor):
         "loginradius": {"email": "ghost@example.com"},
         "sailpoint": {"username": "ghost"},
         "gigya": {"login_id": "ghost@example.com"},
+        "okta": {"username": "ghost@acme.example"},
+        "auth0": {"email": "ghost@example.com"},
     }[vendor]
 
     post_webhook(env, ticket_body(unique("INC"), user, connection=connection))
