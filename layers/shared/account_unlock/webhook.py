@@ -118,12 +118,10 @@ def handle_webhook(
     """
     if len(body) > MAX_BODY_BYTES:
         return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        config, kind = load_source(source)
-    except LookupError:
-        return error(404, "unknown source")
-    except TransientError:
-        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    loaded = source_or_answer(source)
+    if isinstance(loaded, Answer):
+        return loaded
+    config, kind = loaded
     if len(body) > kind.max_body_bytes:
         return error(413, f"body is larger than {kind.max_body_bytes} bytes")
     delivery = Delivery(
@@ -151,12 +149,10 @@ def handle_webhook(
 def handle_verification(source: str, headers: Mapping[str, str]) -> Answer:
     """Answer a sender's one-time verification request (``GET``; Okta sends one when an Event Hook is
     created): 404 for a source whose kind sends none or that is IAM-only, 401 when it does not verify."""
-    try:
-        config, kind = load_source(source)
-    except LookupError:
-        return error(404, "unknown source")
-    except TransientError:
-        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
+    loaded = source_or_answer(source)
+    if isinstance(loaded, Answer):
+        return loaded
+    config, kind = loaded
     delivery = Delivery(source, {k.lower(): v for k, v in headers.items()}, b"", time.time())
     try:
         answer = (
@@ -189,6 +185,16 @@ def authenticate(config: SourceConfig, kind: SourceKind, delivery: Delivery) -> 
     elif delivery.iam_principal is not None:
         raise Unauthorized("this source does not accept IAM-signed requests")
     return kind.authenticate(delivery, [s.get_secret_value() for s in config.secrets])
+
+
+def source_or_answer(name: str) -> tuple[SourceConfig, SourceKind] | Answer:
+    """The source, or the answer when there is none (404) or its secret cannot be read now (503)."""
+    try:
+        return load_source(name)
+    except LookupError:
+        return error(404, "unknown source")
+    except TransientError:
+        return error(503, "temporarily unavailable, retry later", RETRY_LATER)
 
 
 def load_source(name: str) -> tuple[SourceConfig, SourceKind]:
