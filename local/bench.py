@@ -13,8 +13,8 @@
 - throughput: signed webhooks from parallel senders, every one answered 202 and on the bus once;
 - peak RSS of a fresh interpreter importing and invoking one handler; artifact sizes (``sam build``).
 
-The local servers (simulators, the fault proxy) answer with Nagle's algorithm off here (see
-``no_nagle``), so a vendor answer is not held back by a delayed ACK and the figures are the code's.
+The local servers (simulators, the fault proxy) answer with Nagle's algorithm off, so a vendor answer
+is not held back by a delayed ACK and the figures are the code's.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socketserver
 import subprocess
 import sys
 import tempfile
@@ -76,13 +75,6 @@ if sys.argv[3]:
 status = open("/proc/self/status").read()
 print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 """
-
-
-def no_nagle() -> None:
-    """Every ``socketserver`` stream handler of this process (the simulators' and the fault proxy's
-    ``BaseHTTPRequestHandler``) sets TCP_NODELAY: they write headers and body separately, and with
-    Nagle on, the body waits for the client's delayed ACK of the headers (tens of milliseconds)."""
-    socketserver.StreamRequestHandler.disable_nagle_algorithm = True
 
 
 # cold start --------------------------------------------------------------------------------------
@@ -393,7 +385,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--webhooks", type=int, default=WEBHOOKS, help="signed webhooks in the throughput run")
     args = parser.parse_args()
-    no_nagle()
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
     names = functions()
     cold_start(LocalStack(), names)
