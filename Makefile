@@ -11,7 +11,7 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE $(CHECKOV_VEN
 # The venv finds the project's code itself (a .pth file), so `.venv/bin/python -m local.…` works as printed.
 SITE_PATHS := $(CURDIR)/layers/shared\n$(CURDIR)\n
 
-.PHONY: run events serve invoke ops test lint format validate checkov build schemas bench deploy clean
+.PHONY: run events serve invoke ops test lint format validate checkov build schemas bench storm deploy clean
 
 # Rebuilt when this Makefile changes, so an existing venv gets every step added here (the .pth file).
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt Makefile
@@ -90,6 +90,10 @@ schemas: $(VENV)/.installed
 ## bench: cold start (with and without bytecode) and warm CPU against their budgets and the Powertools baseline, calls per unlock, throughput, memory, artifacts
 bench: $(VENV)/.installed
 	$(PY) -m local.bench
+
+## storm: 1,000 unlock requests at once through the local stack with duplicates and faults; figures, exit 1 on a lost request or a double write
+storm: $(VENV)/.installed
+	$(PY) -m local.storm
 
 deploy: build
 	$(SAM) deploy --guided
