@@ -226,11 +226,6 @@ class Simulator:
         """A write the vendor applied (called by the handler that applies it, under ``lock``)."""
         self.writes[(operation, subject)] += 1
 
-    def double_writes(self) -> dict[tuple[str, str], int]:
-        """The (operation, subject) pairs written more than once."""
-        with self.lock:
-            return {key: count for key, count in self.writes.items() if count > 1}
-
     # the vendor's own answers to the random faults (subclasses answer with their documented bodies)
     def rate_limited(self, request: Request, retry_after: int) -> Reply:
         return Reply(429, {"message": "Too Many Requests"}, {"Retry-After": str(retry_after)})
