@@ -8,7 +8,10 @@ the request must not repeat that write: the completed step is recorded in Dynamo
 from __future__ import annotations
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from account_unlock.recorded_steps import RecordedSteps
+from account_unlock.steps import Write
 from local.samples import (
     LOGINRADIUS_CONNECTION,
     PINGONE_CONNECTION,
@@ -124,3 +127,43 @@ def test_a_write_committed_before_a_failure_is_not_repeated_by_the_retry(env, ve
     assert not is_locked()
     assert event["detail-type"] == "Account Unlocked"
     assert event["detail"]["reason"] == "already_unlocked"  # the retry found the user unlocked
+
+
+# A step the connector's read shows has nothing to do is looked up, not recorded --------------------
+def dynamodb_calls(env, before):
+    return {
+        op: env.stack.faults.calls[f"DynamoDB_20120810.{op}"] - before.get(op, 0)
+        for op in ("PutItem", "UpdateItem", "GetItem")
+    }
+
+
+def test_a_step_with_nothing_to_do_costs_one_read_and_records_nothing(env):
+    # Account locked, password not: the password step has nothing to do, the account step writes.
+    name = unique("acct")
+    user = env.pingone.add_user(name, f"{name}@example.com", account_locked=True, password_locked=False)
+    before = dynamodb_calls(env, {})
+
+    env.stack.put_event("Unlock Requested", unlock_requested({"username": name}, connection=PINGONE_CONNECTION))
+    [event] = outcomes(env)
+
+    assert event["detail"]["actions"] == ["account.unlock"]
+    assert not user.account_locked
+    # the request's record, the account step's record, the audit item; each record completed once;
+    # the password step: one read (no earlier attempt wrote it), no record
+    assert dynamodb_calls(env, before) == {"PutItem": 3, "UpdateItem": 2, "GetItem": 1}
+
+
+def test_a_step_still_in_progress_is_not_taken_for_one_with_nothing_to_do(env):
+    steps = RecordedSteps(unlock_requested({"username": unique("busy")}, connection=PINGONE_CONNECTION))
+    seen: list[Write] = []
+
+    def write() -> Write:  # while this runs, the step's record is in progress
+        with pytest.raises(IdempotencyAlreadyInProgressError):
+            steps.once("pingone.account.unlock", lambda: Write(done=True), pending=False)
+        return Write(done=True)
+
+    seen.append(steps.once("pingone.account.unlock", write))
+    seen.append(steps.once("pingone.account.unlock", lambda: Write(done=False), pending=False))  # completed now
+    seen.append(steps.once("another.step", lambda: Write(done=True), pending=False))  # never recorded
+
+    assert [w.done for w in seen] == [True, True, False]

@@ -169,11 +169,11 @@ class PolicySteps(Steps):
         take_admission(self.policy, self.subject, account, dry_run=False)
         return Write(done=True)
 
-    def once(self, name: str, write: Callable[[], Write]) -> Write:
+    def once(self, name: str, write: Callable[[], Write], *, pending: bool = True) -> Write:
         if not self.admitted:  # a connector without a look-up: the request's identifier was checked
             self.admit(Account())
-        if not self.policy.dry_run:
-            return self.inner.once(name, write)
+        if not self.policy.dry_run or not pending:
+            return self.inner.once(name, write, pending=pending)
         try:
             return write()
         except WriteBlocked:

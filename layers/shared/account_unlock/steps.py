@@ -5,7 +5,9 @@ step fails transiently, the whole request is retried: in-process, by Lambda's as
 dead-letter queue redrive or an archive replay. Connectors therefore send each write through
 ``Steps.once``, and each write reads the vendor's state first and does nothing when there is nothing
 to unlock (``Write(done=False)``). ``account_unlock.recorded_steps`` keeps each completed write under
-the request's business key, so a retry gets the result back instead of writing again.
+the request's business key, so a retry gets the result back instead of writing again. A connector that
+has already read the state says so (``pending=False`` when it shows nothing to unlock): then the step is
+not run and nothing is recorded, but a write an earlier attempt of the request made is still reported.
 
 Before its first write a connector hands what its look-up found (``Account``) to ``Steps.admit``: the
 connection's policy (``account_unlock.guard``) refuses a protected account or an unlock over a rate
@@ -72,8 +74,10 @@ class Steps:
     def admit(self, account: Account) -> None:
         """Raise ``PermanentError`` to stop the unlock before its first write."""
 
-    def once(self, name: str, write: Callable[[], Write]) -> Write:
-        return write()
+    def once(self, name: str, write: Callable[[], Write], *, pending: bool = True) -> Write:
+        """Run ``write`` once across the request's retries. ``pending=False``: the vendor's state, read
+        already, shows nothing to do; only what an earlier attempt wrote is returned."""
+        return write() if pending else Write(done=False)
 
 
 def values(raw: Any) -> tuple[str, ...]:

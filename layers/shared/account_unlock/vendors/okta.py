@@ -118,15 +118,14 @@ class OktaConnector(Connector):
         user = self._find_user(request.user)
         user_id = path_segment(str(user.get("id", "")), OKTA_ID, "user id returned by Okta")
         steps.admit(self._account(user, user_id, steps.wanted()))
-        if not steps.once("okta.user.unlock", lambda: self._unlock(user_id, user)).done:
+        locked = user.get("status") == LOCKED_OUT
+        if not steps.once("okta.user.unlock", lambda: self._unlock(user_id, user), pending=locked).done:
             status = user.get("status")
             return VendorResult(vendor_reference=user_id, message=f"Okta reported status {status}: no write")
         return VendorResult(vendor_reference=user_id, actions=["user.unlock"])
 
     def _unlock(self, user_id: str, user: dict[str, Any]) -> Write:
-        """Only a ``LOCKED_OUT`` user is unlocked; a directory-sourced one is refused before the write."""
-        if user.get("status") != LOCKED_OUT:
-            return Write(done=False)
+        """A ``LOCKED_OUT`` user is unlocked; a directory-sourced one is refused before the write."""
         provider = str(mapping(mapping(user.get("credentials")).get("provider")).get("type", "OKTA"))
         if provider in DIRECTORY_PROVIDERS:
             raise PermanentError(

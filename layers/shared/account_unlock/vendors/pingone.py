@@ -29,6 +29,7 @@ answered without ``memberOfGroupIDs`` cannot be checked and is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import requests
@@ -97,31 +98,43 @@ class PingOneConnector(Connector):
         if self.config.unlock_password:
             if user.get("identityProvider", {}).get("type", PING_ONE_IDP) != PING_ONE_IDP:
                 notes.append("password managed by an external identity provider: not touched")
-            elif steps.once("pingone.password.unlock", lambda: self._unlock_password(users_url, notes)).done:
-                actions.append("password.unlock")
-                user = json_body(self._call("GET", users_url))  # the password unlock may have unlocked the account
-        if steps.once("pingone.account.unlock", lambda: self._unlock_account(users_url, user)).done:
+            else:
+                locked = self._password_locked(users_url, notes)
+                if steps.once(
+                    "pingone.password.unlock", lambda: self._unlock_password(users_url, notes), pending=locked
+                ).done:
+                    actions.append("password.unlock")
+                    user = json_body(self._call("GET", users_url))  # the password unlock may have unlocked the account
+        account_locked = user.get("account", {}).get("status") != ACCOUNT_OK
+        if steps.once("pingone.account.unlock", lambda: self._unlock_account(users_url), pending=account_locked).done:
             actions.append("account.unlock")
         message = "account unlocked" if actions else "PingOne reported nothing locked: no write"
         return VendorResult(vendor_reference=user_id, actions=actions, message="; ".join([message, *notes]))
 
+    def _password_locked(self, users_url: str, notes: list[str]) -> bool:
+        state = self._password_call(lambda: self._call("GET", f"{users_url}/password"), notes)
+        return state is not None and json_body(state).get("status") == PASSWORD_LOCKED_OUT
+
     def _unlock_password(self, users_url: str, notes: list[str]) -> Write:
+        headers = {"Content-Type": PASSWORD_UNLOCK}
+        answer = self._password_call(
+            lambda: self._call("POST", f"{users_url}/password", headers=headers, write=True), notes
+        )
+        return Write(done=answer is not None)
+
+    @staticmethod
+    def _password_call(call: Callable[[], requests.Response], notes: list[str]) -> requests.Response | None:
+        """None when PingOne refuses the password operation (``REQUEST_FAILED``): the password is left as it is."""
         try:
-            state = json_body(self._call("GET", f"{users_url}/password"))
-            if state.get("status") != PASSWORD_LOCKED_OUT:
-                return Write(done=False)
-            self._call("POST", f"{users_url}/password", headers={"Content-Type": PASSWORD_UNLOCK}, write=True)
+            return call()
         except PermanentError as exc:
             if exc.vendor_code != REQUEST_FAILED:
                 raise
             notes.append("PingOne refused the password operation (REQUEST_FAILED): password not touched")
-            return Write(done=False)
-        return Write(done=True)
+            return None
 
-    def _unlock_account(self, users_url: str, user: dict[str, Any]) -> Write:
-        """Skipped only when PingOne says ``OK``: an absent or unknown status is unlocked to be safe."""
-        if user.get("account", {}).get("status") == ACCOUNT_OK:
-            return Write(done=False)
+    def _unlock_account(self, users_url: str) -> Write:
+        """Sent unless PingOne says ``OK``: an absent or unknown status is unlocked to be safe."""
         answer = json_body(self._call("POST", users_url, headers={"Content-Type": ACCOUNT_UNLOCK}, write=True))
         status = answer.get("account", {}).get("status")
         if status != ACCOUNT_OK:
