@@ -100,6 +100,9 @@ def test_filter_value_accepts_letters_of_any_script(value):
         ("https://api.pingone.eu/\x00", False),
         ("http://127.0.0.1.evil.example.com", False),
         ("http://localhost.evil.example.com:80", False),
+        ("https://.example.com", False),
+        ("https://api..pingone.eu", False),
+        ("https://.", False),
     ],
 )
 def test_secure_base_url(url, ok):

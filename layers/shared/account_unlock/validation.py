@@ -68,6 +68,8 @@ def secure_base_url(url: str, field: str) -> str:
         raise invalid from None
     if not parts.host or parts.auth is not None or parts.port == 0:
         raise invalid
+    if parts.host.startswith(".") or ".." in parts.host:  # an empty label: no host requests connects to
+        raise invalid
     if parts.scheme == "https" or (parts.scheme == "http" and parts.host in LOOPBACK_HOSTS):
         return url.rstrip("/")
     raise PermanentError("config_invalid", f"connection field {field} must use https")
