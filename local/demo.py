@@ -66,6 +66,9 @@ def add_sample_users(env: LocalEnvironment) -> None:
     env.sailpoint.add_account("mia.rossi", email="mia.rossi@example.com")  # webhook-servicenow(-iam)
     env.gigya.add_account("gigya-uid-sam", "sam.okafor@example.com")  # webhook-freshservice
     env.gigya.add_account("gigya-uid-bob", "bob@example.com")  # webhook-gigya-webhook
+    env.okta.add_user("zoe.adams@example.com", user_id="00ub0oNGTSWTBKOLGLNR")  # webhook-okta-event-hook
+    blocked = env.auth0.add_user("lia.moreau@example.com", user_id="auth0|5457edea1b8f22891a000004")
+    env.auth0.fail_sign_ins(blocked)  # webhook-auth0-log-stream
 
 
 def credentials(secrets: list[SecretFile]) -> Credentials:
@@ -78,6 +81,8 @@ def credentials(secrets: list[SecretFile]) -> Credentials:
         LOGINRADIUS_SOURCE: ("loginradius-webhook", identity_senders.LOGINRADIUS_WEBHOOK_SECRET),
         GIGYA_SOURCE: ("gigya-webhook", None),
         PINGONE_SOURCE: ("pingone-subscription", identity_senders.PINGONE_SUBSCRIPTION_SECRET),
+        okta_senders.OKTA_SOURCE: ("okta-event-hook", okta_senders.OKTA_HOOK_SECRET),
+        auth0_senders.AUTH0_SOURCE: ("auth0-log-stream", auth0_senders.AUTH0_LOG_STREAM_SECRET),
     }
     return samples | {
         secret.name: (secret.value["kind"], first_secret(secret.value)) for secret in secrets if secret.kind == "source"
@@ -258,6 +263,8 @@ SIGNERS: dict[str, Callable[[dict[str, str], bytes, str], dict[str, str]]] = {
     "servicenow": static("X-ServiceNow-Secret"),
     "freshservice": sign_freshservice,
     "pingone-subscription": static("Authorization"),
+    "okta-event-hook": static("Authorization"),
+    "auth0-log-stream": static("Authorization"),
     "loginradius-webhook": lambda headers, body, secret: put(headers, "signature", loginradius_signature(secret, body)),
     "gigya-webhook": lambda headers, body, secret: put(
         headers, "X-Gigya-Sig-JWT", gigya_jwt_headers(body)["X-Gigya-Sig-JWT"]

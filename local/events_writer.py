@@ -1,7 +1,8 @@
 """``make events``: rewrites events/, the ready API Gateway proxy events of every sender.
 
 One ``webhook-<stem>.json`` per ticketing source kind (and the ServiceNow IAM route) and per
-identity-event kind, signed with the local test secrets at ``EVENT_TIME``, for
+identity-event kind (Okta's Event Hook and Auth0's log stream among them, which sign nothing: their
+static ``Authorization`` secret), signed with the local test secrets at ``EVENT_TIME``, for
 ``make invoke FUNCTION=WebhookFunction EVENT=events/...``. Tests check the files are current.
 """
 
@@ -13,18 +14,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local.auth0_senders import AUTH0_SOURCE, auth0_headers
 from local.identity_senders import (
     GIGYA_SOURCE,
     LOGINRADIUS_SOURCE,
     PINGONE_SOURCE,
-    SOURCES,
     gigya_jwt_headers,
+    iso,
     loginradius_event,
     loginradius_headers,
     pingone_activity,
     pingone_headers,
 )
-from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
+from local.okta_senders import OKTA_SOURCE, okta_delivery, okta_event, okta_headers
+from local.samples import AUTH0_DOMAIN, HELPDESK_SOURCE, WEBHOOK_SECRET, ticket_body
 from local.senders import (
     FRESHSERVICE_SECRET,
     FRESHSERVICE_SOURCE,
@@ -53,6 +56,7 @@ from local.senders import (
     zendesk_headers,
 )
 from local.signing import encode, standard_webhook_headers
+from local.simulators.auth0 import log_event
 from local.stack import api_gateway_event
 from local.template import ROOT
 
@@ -192,7 +196,29 @@ def event_requests() -> dict[str, tuple[str, dict[str, str], bytes]]:
         "loginradius-webhook": (LOGINRADIUS_SOURCE, loginradius_headers(loginradius), loginradius),
         "gigya-webhook": (GIGYA_SOURCE, gigya_jwt_headers(gigya, issued_at=EVENT_TIME), gigya),
         "pingone-subscription": (PINGONE_SOURCE, pingone_request, pingone),
+        "okta-event-hook": (OKTA_SOURCE, okta_headers(), encode(okta_lockout())),
+        "auth0-log-stream": (AUTH0_SOURCE, auth0_headers(), encode([auth0_block()])),
     }
+
+
+def okta_lockout() -> dict[str, Any]:
+    """An Event Hook delivery of one ``user.account.lock``, its ids and times fixed at ``EVENT_TIME``."""
+    event = okta_event("user.account.lock", "00ub0oNGTSWTBKOLGLNR", "zoe.adams@example.com", moment=EVENT_TIME - 1)
+    delivery = okta_delivery(event | {"uuid": "5d3e6a8c-1f0b-4e2d-9c7a-6b5e4d3c2b1a"})
+    return delivery | {"eventId": "7a1c9e4f-3b2d-4f6a-8e0c-1d2b3a4c5e6f", "eventTime": iso(EVENT_TIME)}
+
+
+def auth0_block() -> dict[str, Any]:
+    """A log stream's ``limit_wc`` (brute-force protection blocked the e-mail), dated ``EVENT_TIME``."""
+    log = log_event(
+        "limit_wc",
+        AUTH0_DOMAIN,
+        "auth0|5457edea1b8f22891a000004",
+        "lia.moreau@example.com",
+        log_id="90020260101000000000000000000000000000001",
+    )
+    log["data"]["date"] = iso(EVENT_TIME)
+    return log
 
 
 def event_file(kind: str) -> dict[str, Any]:
@@ -208,7 +234,7 @@ def write_events(directory: Path = EVENTS_DIR) -> list[Path]:
     """Every events/ file of the senders, rewritten."""
     directory.mkdir(exist_ok=True)
     files = {f"{stem}.json": event for stem, event in sample_events().items()}
-    files |= {f"webhook-{kind}.json": event_file(kind) for kind in SOURCES}
+    files |= {f"webhook-{kind}.json": event_file(kind) for kind in event_requests()}
     written = []
     for name, event in files.items():
         path = directory / name

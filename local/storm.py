@@ -1,6 +1,6 @@
 """``make storm``: exactly once under load, concurrency and faults, printed as figures.
 
-A thousand unlock requests across the four vendors go through the local stack at once: most as signed
+A thousand unlock requests across the six vendors go through the local stack at once: most as signed
 Standard Webhooks deliveries from several sender threads, the others as "Unlock Requested" events put
 on the bus, while ``DISPATCHERS`` threads deliver what the bus matched, ``DISPATCH_CONCURRENCY`` at a
 time. On top of that:
@@ -10,7 +10,8 @@ time. On top of that:
   idempotency record makes the second invocation raise; Lambda retries it, into the dead-letter queue
   when the first is still running), and the same delivery or event sent again later;
 - vendor faults (``Chaos`` in every simulator): the vendor's rate-limit answer (with ``Retry-After``
-  where the vendor documents one), its 5xx (half of them after it applied the write) and, on the
+  where the vendor documents one; Okta and Auth0 announce the end of their window instead, a second or
+  two away, which the connectors wait for), its 5xx (half of them after it applied the write) and, on the
   writes, answers later than the connector's read timeout;
 - AWS outages through the fault proxy: now and then one DynamoDB or EventBridge operation fails every
   call for a moment (a 500, a throttling error, a closed connection); the webhook answers 503 +
@@ -44,7 +45,9 @@ from typing import Any, Literal
 
 from local import aws_faults
 from local.samples import (
+    AUTH0_CONNECTION,
     LOGINRADIUS_CONNECTION,
+    OKTA_CONNECTION,
     PINGONE_CONNECTION,
     SAILPOINT_CONNECTION,
     WEBHOOK_SECRET,
@@ -58,7 +61,7 @@ from ops import redrive
 from ops.aws import Aws
 from ops.names import from_template
 
-VENDORS = ("pingone", "loginradius", "sailpoint", "gigya")
+VENDORS = ("pingone", "loginradius", "sailpoint", "gigya", "okta", "auth0")
 STORM_SOURCE = "storm-helpdesk"
 # The Gigya connection reads isLockedOut before it unlocks a UID: without that read Gigya documents no
 # state to check, and an unlock whose answer was lost is sent again (docs/connections/gigya.md).
@@ -68,14 +71,26 @@ CONNECTIONS = {
     "loginradius": LOGINRADIUS_CONNECTION,
     "sailpoint": SAILPOINT_CONNECTION,
     "gigya": STORM_GIGYA,
+    "okta": OKTA_CONNECTION,
+    "auth0": AUTH0_CONNECTION,
 }
-IDENTIFIERS = {"pingone": "username", "loginradius": "email", "sailpoint": "username", "gigya": "id"}
+# Okta by login (searched as profile.login), Auth0 by e-mail: the identifier brute-force protection blocked.
+IDENTIFIERS = {
+    "pingone": "username",
+    "loginradius": "email",
+    "sailpoint": "username",
+    "gigya": "id",
+    "okta": "username",
+    "auth0": "email",
+}
 # Each vendor's unlock writes (``METHOD path``): the only calls answered late, a timeout being slow.
 WRITES = {
     "pingone": r"^POST /v1/environments/[^/]+/users/[^/]+(/password)?$",
     "loginradius": r"^PUT /identity/v2/manage/account/[^/]+$",
     "sailpoint": r"^POST /v3/accounts/[^/]+/unlock$",
     "gigya": r"^POST /accounts\.rba\.unlock$",
+    "okta": r"^POST /api/v1/users/[^/]+/lifecycle/unlock$",
+    "auth0": r"^DELETE /api/v2/user-blocks(/[^/]+)?$",  # by identifier (the query is not matched) or by user id
 }
 WORKFLOW_SYSTEM = "identity-workflows"
 WORKFLOW_SOURCE = "identity.workflows"
@@ -195,7 +210,14 @@ class Storm:
     @property
     def simulators(self) -> dict[str, Simulator]:
         env = self.env
-        return {"pingone": env.pingone, "loginradius": env.loginradius, "sailpoint": env.sailpoint, "gigya": env.gigya}
+        return {
+            "pingone": env.pingone,
+            "loginradius": env.loginradius,
+            "sailpoint": env.sailpoint,
+            "gigya": env.gigya,
+            "okta": env.okta,
+            "auth0": env.auth0,
+        }
 
     def run(self) -> Report:
         started = time.monotonic()
@@ -259,6 +281,13 @@ class Storm:
         if vendor == "sailpoint":
             account = env.sailpoint.add_account(name, account_id=ident.hex)
             return lambda: account.locked
+        if vendor == "okta":
+            okta = env.okta.add_user(name, email, user_id=f"00u{ident.hex[:17]}")
+            return lambda: okta.locked
+        if vendor == "auth0":
+            auth0 = env.auth0.add_user(email, name, user_id=f"auth0|{ident.hex[:24]}")
+            env.auth0.fail_sign_ins(auth0)  # brute-force protection blocks the e-mail from one IP
+            return lambda: not auth0.can_sign_in
         gigya = env.gigya.add_account(name, email)
         return lambda: gigya.locked
 

@@ -1,11 +1,13 @@
-"""The storm (``local/storm.py``, ``make storm``): a thousand unlock requests across the four vendors at
-once, with duplicates (some concurrent), vendor rate limits, 5xx and late answers, AWS outages and
-EventBridge delivery failures, then every dead letter redriven with the faults off.
+"""The storm (``local/storm.py``, ``make storm``): a thousand unlock requests across the six vendors
+(PingOne, LoginRadius, SailPoint, Gigya, Okta, Auth0) at once, with duplicates (some concurrent), vendor
+rate limits (Okta's and Auth0's announcing the end of their window, not a ``Retry-After``), 5xx and late
+answers, AWS outages and EventBridge delivery failures, then every dead letter redriven with the faults off.
 
 What must hold is in ``Report.problems``: one outcome per request, which its outcome events and audit
 items agree on, nothing lost, no vendor write twice (counted at the simulators), every user unlocked, every delivery
 accepted in the end, no 5xx but 503. The figures are printed in every run, not asserted: they depend on
-the threads' interleaving. Only that the storm reached the paths it is for is checked.
+the threads' interleaving. Only that the storm reached the paths it is for is checked (faults at every
+vendor among them).
 """
 
 from __future__ import annotations

@@ -9,13 +9,16 @@ from collections.abc import Iterator
 import pytest
 
 from account_unlock.http import VendorHttp
+from account_unlock.sources.auth0_log_stream import Auth0LogStream
 from account_unlock.sources.base import Delivery, SourceKind, Unauthorized
 from account_unlock.sources.gigya_keys import KeyCache
 from account_unlock.sources.gigya_webhook import GigyaSourceConfig, GigyaWebhook
 from account_unlock.sources.loginradius_webhook import LoginRadiusWebhook
 from account_unlock.sources.mapping import extract
+from account_unlock.sources.okta_event_hook import OktaEventHook
 from account_unlock.sources.pingone_subscription import PingOneSubscription
-from local.events_writer import EVENT_TIME, EVENTS_DIR, event_file
+from local.auth0_senders import AUTH0_LOG_STREAM_SECRET, AUTH0_SOURCE, AUTH0_UNLOCK_EVENTS
+from local.events_writer import EVENT_TIME, EVENTS_DIR, event_file, event_requests
 from local.identity_senders import (
     GIGYA_UNLOCK_EVENTS,
     LOGINRADIUS_UNLOCK_EVENTS,
@@ -24,6 +27,7 @@ from local.identity_senders import (
     PINGONE_UNLOCK_EVENTS,
     SOURCES,
 )
+from local.okta_senders import OKTA_HOOK_SECRET, OKTA_SOURCE, OKTA_UNLOCK_EVENTS
 from local.samples import GIGYA_API_KEY, GIGYA_CONNECTION, GIGYA_SECRET, GIGYA_USER_KEY
 from local.simulators.gigya import GigyaSimulator
 
@@ -31,7 +35,11 @@ KINDS = {
     "loginradius-webhook": (LoginRadiusWebhook(), LOGINRADIUS_WEBHOOK_SECRET, LOGINRADIUS_UNLOCK_EVENTS),
     "gigya-webhook": (GigyaWebhook(), "", GIGYA_UNLOCK_EVENTS),  # the JWT is verified with the site's keys
     "pingone-subscription": (PingOneSubscription(), PINGONE_SUBSCRIPTION_SECRET, PINGONE_UNLOCK_EVENTS),
+    "okta-event-hook": (OktaEventHook(), OKTA_HOOK_SECRET, OKTA_UNLOCK_EVENTS),
+    "auth0-log-stream": (Auth0LogStream(), AUTH0_LOG_STREAM_SECRET, AUTH0_UNLOCK_EVENTS),
 }
+# kind → the local source its file is posted to
+POSTED_TO = SOURCES | {"okta-event-hook": OKTA_SOURCE, "auth0-log-stream": AUTH0_SOURCE}
 
 
 @pytest.fixture(scope="module")
@@ -60,16 +68,20 @@ def delivery_of(event: dict, received_at: float) -> Delivery:
     return Delivery(event["pathParameters"]["source"], headers, body, received_at)
 
 
-@pytest.mark.parametrize("kind", SOURCES)
+def test_every_identity_event_file_is_checked_here():
+    assert set(event_requests()) == set(POSTED_TO) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", POSTED_TO)
 def test_events_file_is_current(kind):
     assert load(kind) == event_file(kind), "regenerate: make events"
 
 
-@pytest.mark.parametrize("kind", SOURCES)
+@pytest.mark.parametrize("kind", POSTED_TO)
 def test_events_file_authenticates_at_its_timestamp(kind, gigya_site):
     source_kind, secret, _ = KINDS[kind]
     event = load(kind)
-    assert event["path"] == f"/webhooks/{SOURCES[kind]}"
+    assert event["path"] == f"/webhooks/{POSTED_TO[kind]}"
     assert verifier(kind, gigya_site).authenticate(delivery_of(event, EVENT_TIME), [secret])
     if isinstance(source_kind, GigyaWebhook):  # no secret to get wrong: a body changed after signing
         event["body"] = event["body"].replace("gigya-uid-bob", "gigya-uid-eve")
@@ -79,7 +91,7 @@ def test_events_file_authenticates_at_its_timestamp(kind, gigya_site):
         )
 
 
-@pytest.mark.parametrize("kind", SOURCES)
+@pytest.mark.parametrize("kind", POSTED_TO)
 def test_events_file_carries_an_opted_in_event_for_a_user(kind):
     source_kind, _, unlock_events = KINDS[kind]
     payload = source_kind.payload(delivery_of(load(kind), EVENT_TIME))
