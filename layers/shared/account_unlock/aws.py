@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
-from account_unlock.http import Budget
+from account_unlock.budgets import Budget
 
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 2.0  # DynamoDB and EventBridge answer in tens of milliseconds

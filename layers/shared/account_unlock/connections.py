@@ -22,8 +22,12 @@ _self_service: dict[str, tuple[str, SelfServiceUnlock]] = {}
 
 def connector_for(name: str) -> Connector:
     """The connector for connection ``name``; rebuilt only when its secret changes (rotation)."""
-    builders = {vendor: connector.from_secret for vendor, connector in CONNECTORS.items()}
-    return _built(name, builders, _connectors, unknown_vendor)
+    return _built(name, connector_builder, _connectors, unknown_vendor)
+
+
+def connector_builder(vendor: str) -> Callable[[Mapping[str, Any]], Connector] | None:
+    """The vendor's ``from_secret``; only that vendor's module is imported."""
+    return CONNECTORS[vendor].from_secret if vendor in CONNECTORS else None
 
 
 def self_service_for(name: str) -> SelfServiceUnlock:
@@ -32,7 +36,7 @@ def self_service_for(name: str) -> SelfServiceUnlock:
     ``PermanentError`` as for ``connector_for``; a connection of a vendor without self-service is
     ``unknown_connection`` here. Whether the connection opted in is the caller's check.
     """
-    return _built(name, SELF_SERVICE, _self_service, no_self_service)
+    return _built(name, SELF_SERVICE.get, _self_service, no_self_service)
 
 
 def unknown_vendor(name: str, vendor: object) -> PermanentError:
@@ -47,11 +51,12 @@ def no_self_service(name: str, vendor: object) -> PermanentError:
 
 def _built(
     name: str,
-    builders: Mapping[str, Callable[[Mapping[str, Any]], Built]],
+    builder: Callable[[str], Callable[[Mapping[str, Any]], Built] | None],
     cache: dict[str, tuple[str, Built]],
     refuse: Callable[[str, object], PermanentError],
 ) -> Built:
-    """What ``builders`` makes of connection ``name``'s secret, kept until the secret changes.
+    """What ``builder`` gives for the secret's vendor makes of connection ``name``'s secret, kept until
+    the secret changes.
 
     The policy is parsed first, so an invalid one is refused with its own field names, and set on the
     client (``policy``); a dry-run connection's client gets a ``ReadOnlyHttp``: no write of it can
@@ -63,7 +68,7 @@ def _built(
     if cached and cached[0] == fingerprint:
         return cached[1]
     vendor = secret.get("vendor")
-    build = builders.get(vendor) if isinstance(vendor, str) else None
+    build = builder(vendor) if isinstance(vendor, str) else None
     if build is None:
         raise refuse(name, vendor)
     attributes = CONNECTORS.get(str(vendor), Connector).policy_attributes

@@ -17,11 +17,7 @@
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Self
 
@@ -33,45 +29,12 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from account_unlock.budgets import vendor_budget as budget
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 WRITE_RETRY_STATUSES = frozenset({429})
 USER_AGENT = "account-unlock/1.0"
-
-
-class Budget:
-    """Wall-clock deadline for the vendor (or, ``aws.deadline``, the AWS) calls of the current invocation.
-
-    Kept in a ``ContextVar``: each invocation sets its own, so two functions served by one process (the
-    local stack's threads) never overwrite each other's deadline. A thread started for the invocation's
-    work sees it only when run in a copy of the invocation's context (``contextvars.copy_context``).
-    """
-
-    def __init__(self, name: str) -> None:
-        self._deadline: ContextVar[float] = ContextVar(name, default=math.inf)
-
-    def start(self, seconds: float) -> None:
-        self._deadline.set(time.monotonic() + seconds)
-
-    def stop(self) -> None:
-        """No deadline (between invocations)."""
-        self._deadline.set(math.inf)
-
-    def remaining(self) -> float:
-        return self._deadline.get() - time.monotonic()
-
-    @contextmanager
-    def running(self, seconds: float) -> Iterator[None]:
-        """The deadline ``seconds`` from now for the calls inside the block, none after it."""
-        self.start(seconds)
-        try:
-            yield
-        finally:
-            self.stop()
-
-
-budget = Budget("vendor_deadline")
 
 
 class VendorRetry(Retry):

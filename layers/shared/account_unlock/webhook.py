@@ -29,7 +29,7 @@ bus, this one unlocks; otherwise the unlock function's business key returns the 
 read; their business key (the event id) still makes a re-sent event one unlock.
 
 Time: ``time_budget`` bounds the invocation's AWS calls (``aws.deadline``) and vendor calls
-(``http.budget``) so that an answer, a 503 at worst, is sent before Lambda's timeout.
+(``budgets.vendor_budget``) so that an answer, a 503 at worst, is sent before Lambda's timeout.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from account_unlock import aws, events, http
+from account_unlock import aws, events
+from account_unlock.budgets import vendor_budget
 from account_unlock.business_key import business_key
 from account_unlock.config import settings
 from account_unlock.edge import Answer, count, field_names
@@ -100,7 +101,7 @@ def time_budget(remaining_seconds: float) -> Iterator[None]:
     end early enough to leave one full AWS attempt (``aws.attempt_seconds``) for the hand-off.
     """
     vendor_seconds = remaining_seconds - ANSWER_MARGIN_SECONDS - aws.attempt_seconds(1, aws.MAX_ATTEMPTS)
-    with aws.deadline.running(remaining_seconds - ANSWER_MARGIN_SECONDS), http.budget.running(vendor_seconds):
+    with aws.deadline.running(remaining_seconds - ANSWER_MARGIN_SECONDS), vendor_budget.running(vendor_seconds):
         yield
 
 

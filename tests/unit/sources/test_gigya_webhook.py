@@ -74,7 +74,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def keys(clock) -> KeyCache:
-    return KeyCache(VendorHttp("gigya", connect_timeout=1.0, read_timeout=1.5, retries=1), clock=clock)
+    return KeyCache(lambda: VendorHttp("gigya", connect_timeout=1.0, read_timeout=1.5, retries=1), clock=clock)
 
 
 def jwt_source(sim: GigyaSimulator, **changes: Any) -> GigyaSourceConfig:

@@ -55,7 +55,7 @@ def verifier(kind: str, site: GigyaSimulator) -> SourceKind:
     if not isinstance(source_kind, GigyaWebhook):
         return source_kind
     config = {"kind": kind, "api_key": GIGYA_API_KEY, "base_url": site.url, "connections": [GIGYA_CONNECTION]}
-    return GigyaWebhook(keys=KeyCache(VendorHttp("gigya"))).bind(GigyaSourceConfig.model_validate(config))
+    return GigyaWebhook(keys=KeyCache(lambda: VendorHttp("gigya"))).bind(GigyaSourceConfig.model_validate(config))
 
 
 def load(kind: str) -> dict:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from account_unlock.errors import TransientError
-from account_unlock.http import VendorHttp, json_body
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+    from account_unlock.http import VendorHttp
 
 METHOD = "accounts.getJWTPublicKey"
 REFETCH_INTERVAL_SECONDS = 60.0
@@ -46,12 +47,13 @@ class KeyCache:
 
     def __init__(
         self,
-        http: VendorHttp,
+        new_http: Callable[[], VendorHttp],
         *,
         clock: Callable[[], float] = time.monotonic,
         refetch_interval: float = REFETCH_INTERVAL_SECONDS,
     ) -> None:
-        self.http = http
+        self.new_http = new_http
+        self.http: VendorHttp | None = None  # made on the first fetch
         self.clock = clock
         self.refetch_interval = refetch_interval
         self.sites: dict[tuple[str, str], SiteKeys] = {}
@@ -66,6 +68,7 @@ class KeyCache:
                 raise TransientError("vendor_unavailable", "gigya: the site's signing keys are unavailable")
             return None
         site.fetched_at, site.available = self.clock(), False
+        self.http = self.http or self.new_http()
         site.keys = fetch_keys(self.http, endpoint, api_key)
         site.available = True
         return site.keys.get(kid)
@@ -76,6 +79,8 @@ class KeyCache:
 
 def fetch_keys(http: VendorHttp, endpoint: str, api_key: str) -> dict[str, RSAPublicKey]:
     """The site's RS256 public keys by kid; ``TransientError`` when Gigya gives none."""
+    from account_unlock.http import json_body  # requests is imported with the first fetch, not with the webhook
+
     response = http.request("GET", endpoint, params={"apiKey": api_key, "V2": "true", "format": "json"})
     body = json_body(response)
     code = body.get("errorCode")
@@ -112,6 +117,12 @@ def rsa_key(jwk: Any) -> tuple[str, RSAPublicKey] | None:
     return (kid, key) if isinstance(key, RSAPublicKey) else None
 
 
-SITE_KEYS = KeyCache(
-    VendorHttp("gigya", connect_timeout=1.0, read_timeout=1.5, retries=1, backoff_factor=0.2, max_retry_after=1.0)
-)
+def gigya_http() -> VendorHttp:
+    from account_unlock.http import VendorHttp
+
+    return VendorHttp(
+        "gigya", connect_timeout=1.0, read_timeout=1.5, retries=1, backoff_factor=0.2, max_retry_after=1.0
+    )
+
+
+SITE_KEYS = KeyCache(gigya_http)
