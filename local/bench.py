@@ -161,6 +161,9 @@ class SdkCpu(threading.local):
     (requests), with the number of calls: what an invocation's CPU is made of."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.aws_ms = self.vendor_ms = 0.0
         self.aws_calls = 0
 
@@ -216,7 +219,7 @@ def thread_cpu(stack: LocalStack, logical_id: str, samples: list[WarmSample]) ->
         original = originals[id(module)]
 
         def timed(event: Any, context: Any, original: Callable[..., Any] = original) -> Any:
-            counted.__init__()  # type: ignore[misc]
+            counted.reset()
             started = time.thread_time()
             try:
                 return original(event, context)
