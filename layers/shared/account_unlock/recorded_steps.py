@@ -48,6 +48,10 @@ def recorded_write(step: dict[str, Any], write: Callable[[], Write]) -> dict[str
     return {"done": result.done, "reference": result.reference}
 
 
+# The name Powertools keys ``recorded_write``'s records under (its module and qualified name).
+RECORDED_WRITE = f"{recorded_write.__module__}.{recorded_write.__qualname__}"
+
+
 def earlier_write(step: dict[str, Any]) -> dict[str, Any]:
     """What an earlier attempt recorded for ``step`` (``recorded_write``'s record), read, not written.
 
@@ -55,7 +59,7 @@ def earlier_write(step: dict[str, Any]) -> dict[str, Any]:
     running now: the request is retried later); a lapsed one is an attempt that stopped, and the state
     shows nothing left to do.
     """
-    step_persistence.configure(step_config, f"{recorded_write.__module__}.{recorded_write.__qualname__}")
+    step_persistence.configure(step_config, RECORDED_WRITE)
     try:
         record = step_persistence.get_record(step)
     except IdempotencyItemNotFoundError:
