@@ -209,15 +209,7 @@ class Storm:
 
     @property
     def simulators(self) -> dict[str, Simulator]:
-        env = self.env
-        return {
-            "pingone": env.pingone,
-            "loginradius": env.loginradius,
-            "sailpoint": env.sailpoint,
-            "gigya": env.gigya,
-            "okta": env.okta,
-            "auth0": env.auth0,
-        }
+        return {vendor: getattr(self.env, vendor) for vendor in VENDORS}  # each simulator is named as its vendor
 
     def run(self) -> Report:
         started = time.monotonic()
