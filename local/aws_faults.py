@@ -66,13 +66,15 @@ def failed_entries(times: int | None = 1) -> Fault:
 
 
 class AwsFaults:
-    """The proxy: ``arm(target, fault)``, ``clear()``, and ``calls`` (requests seen per target)."""
+    """The proxy: ``arm(target, fault)``, ``clear()``, ``calls`` (requests seen per target) and
+    ``user_agents`` (requests seen per User-Agent)."""
 
     def __init__(self, upstream_port: int, port: int) -> None:
         self.upstream_port = upstream_port
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.calls: Counter[str] = Counter()
+        self.user_agents: Counter[str] = Counter()
         self._faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -96,11 +98,13 @@ class AwsFaults:
         with self._lock:
             self._faults.clear()
             self.calls.clear()
+            self.user_agents.clear()
 
-    def take(self, target: str) -> Fault | None:
+    def take(self, target: str, user_agent: str) -> Fault | None:
         """Count a request for ``target``; the fault it gets, if one is armed."""
         with self._lock:
             self.calls[target] += 1
+            self.user_agents[user_agent] += 1
             fault = self._faults.get(target)
             if fault is None:
                 return None
@@ -142,7 +146,7 @@ class AwsFaults:
             def relay(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 target = self.headers.get("X-Amz-Target", "")
-                fault = proxy.take(target)
+                fault = proxy.take(target, self.headers.get("User-Agent", ""))
                 if fault and fault.kind == "drop":
                     self.close_connection = True
                     return

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from account_unlock import webhook
+from account_unlock.aws import AWS_USER_AGENT
 from local.aws_faults import AwsFaults, dropped, failed_entries, server_error, slow, throttled
 from local.identity_senders import PINGONE_SOURCE, configure_sources, pingone_activity, pingone_headers
 from local.samples import HELPDESK_SOURCE, WEBHOOK_SECRET, LocalEnvironment, ticket_body
@@ -285,3 +286,15 @@ def lapse_claims(env: LocalEnvironment) -> None:
                 ExpressionAttributeNames={"#lapse": store.in_progress_expiry_attr},
                 ExpressionAttributeValues={":past": {"N": "1"}},
             )
+
+
+# What AWS is told of the caller ------------------------------------------------------------------
+def test_every_aws_call_of_the_functions_names_the_service_and_its_sdk(env, faults, user):
+    """CloudTrail's userAgent: the fixed ``AWS_USER_AGENT`` (then what Powertools appends), on every call."""
+    sender = Sender(env, user.username)
+    assert sender.send()[0] == 202
+    assert_unlocked_once(env, user, pending_unlock_events(env))
+
+    assert sum(faults.user_agents.values()) == sum(faults.calls.values()) >= 4 + 7
+    assert AWS_USER_AGENT.startswith("account-unlock/1.0 Boto3/")
+    assert all(agent.startswith(AWS_USER_AGENT) for agent in faults.user_agents), faults.user_agents

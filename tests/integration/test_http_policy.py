@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from account_unlock import http
@@ -23,9 +25,11 @@ class Echo(Simulator):
 @pytest.fixture
 def echo():
     server = Echo().start()
+    http.environment_settings.cache_clear()
     yield server
     server.stop()
     http.budget.stop()
+    http.environment_settings.cache_clear()
 
 
 def test_retry_after_is_honoured_then_success(echo):
@@ -69,3 +73,41 @@ def test_redirects_are_not_followed(echo):
     echo.fail(302, {}, headers={"Location": "https://attacker.example/steal"})
     assert VendorHttp("echo").request("GET", f"{echo.url}/ok").status_code == 302
     assert len(echo.requests) == 1
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_proxy_in_the_environment_is_used_and_no_proxy_is_honoured(echo, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(TransientError) as raised:
+        VendorHttp("echo", retries=0).request("GET", f"{echo.url}/ok")
+    assert raised.value.reason == "vendor_unavailable"
+    assert echo.requests == []
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    http.environment_settings.cache_clear()  # read once per origin: a container's environment is fixed
+    assert VendorHttp("echo", retries=0).request("GET", f"{echo.url}/ok").status_code == 200
+
+
+def test_a_ca_bundle_in_the_environment_is_the_one_verified_against(monkeypatch, tmp_path):
+    bundle = tmp_path / "corporate-ca.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    http.environment_settings.cache_clear()
+    assert http.environment_settings("https://api.pingone.com")["verify"] == str(bundle)
+    http.environment_settings.cache_clear()
+
+
+def test_credentials_in_a_netrc_file_are_never_sent(echo, monkeypatch, tmp_path):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-for-vendors\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    VendorHttp("echo").request("GET", f"{echo.url}/ok", headers={"Authorization": "Bearer connection-token"})
+
+    assert echo.requests[0].header("authorization") == "Bearer connection-token"

@@ -12,14 +12,20 @@
   request reads the vendor's state (and the recorded steps) before writing again;
 - a per-invocation time budget: no retry starts if its wait would overrun the Lambda's remaining
   time. What cannot be retried in time is raised as a ``TransientError`` so that Lambda's async
-  retries, and after them the dead-letter queue, take over.
+  retries, and after them the dead-letter queue, take over;
+- the environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) is read once per vendor
+  origin, not on every request as ``requests`` does (a container's environment does not change, and
+  that reading cost more CPU than the rest of a request); ``~/.netrc`` is never read: a vendor request
+  carries only its connection's credentials.
 """
 
 from __future__ import annotations
 
 import time
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -29,12 +35,12 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from account_unlock import USER_AGENT
 from account_unlock.budgets import vendor_budget as budget
 from account_unlock.errors import PermanentError, TransientError, UnlockError
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 WRITE_RETRY_STATUSES = frozenset({429})
-USER_AGENT = "account-unlock/1.0"
 
 
 class VendorRetry(Retry):
@@ -144,7 +150,8 @@ class VendorHttp:
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
             session = self.write_session if write else self.session
-            return session.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+            settings = environment_settings(origin(url))
+            return session.request(method, url, timeout=timeout, allow_redirects=False, **settings, **kwargs)
         except (
             requests.exceptions.InvalidURL,  # InvalidProxyURL too
             requests.exceptions.InvalidSchema,
@@ -167,8 +174,21 @@ def answer_timed_out(exc: requests.RequestException) -> bool:
     return isinstance(reason, ReadTimeoutError)
 
 
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@cache
+def environment_settings(origin: str) -> dict[str, Any]:
+    """The proxies and CA bundle that ``requests`` takes from the environment for ``origin``, read once."""
+    settings = requests.Session().merge_environment_settings(origin, {}, None, None, None)
+    return {"proxies": settings["proxies"], "verify": settings["verify"]}
+
+
 def retrying_session(retry: VendorRetry) -> requests.Session:
     session = requests.Session()
+    session.trust_env = False  # the environment is read once per origin (environment_settings); no .netrc
     session.headers["User-Agent"] = USER_AGENT
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("https://", adapter)
