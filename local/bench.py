@@ -7,7 +7,10 @@
   compiled too, which Lambda's runtime is not); "with bytecode": a primed PYTHONPYCACHEPREFIX. The
   webhook is measured once more with the X-Ray SDK on (``POWERTOOLS_TRACE_DISABLED=false``);
 - warm: handler-thread CPU (``time.thread_time`` around the handler) and wall time of webhook and
-  unlock invocations through the local stack (moto + simulators on loopback);
+  unlock invocations through the local stack (moto + simulators on loopback), split into the AWS SDK,
+  vendor HTTP and the function's own code; their floor is what the same calls cost through plain clients
+  in the same run (one PutEvents through boto3, one GET through ``requests``), and what that leaves of
+  the budget for the function's own code;
 - calls per 1,000 warm unlocks on one connection (counted at the AWS fault proxy and the simulator),
   cached as deployed and naive (secret and token fetched per invocation), UNLOCKS of each, scaled;
 - throughput: signed webhooks from parallel senders, every one answered 202 and on the bus once;
@@ -165,7 +168,7 @@ class SdkCpu(threading.local):
 
     def reset(self) -> None:
         self.aws_ms = self.vendor_ms = 0.0
-        self.aws_calls = 0
+        self.aws_calls = self.vendor_calls = 0
 
 
 @contextmanager
@@ -190,6 +193,7 @@ def sdk_cpu(counted: SdkCpu) -> Iterator[None]:
             return request(session, *args, **kwargs)
         finally:
             counted.vendor_ms += (time.thread_time() - started) * 1000
+            counted.vendor_calls += 1
 
     setattr(botocore.client.BaseClient, "_make_api_call", aws)  # noqa: B010 - a measurement, undone below
     setattr(requests.Session, "request", vendor)  # noqa: B010
@@ -206,6 +210,7 @@ class WarmSample:
     aws_ms: float
     aws_calls: int
     vendor_ms: float
+    vendor_calls: int
 
 
 @contextmanager
@@ -225,7 +230,9 @@ def thread_cpu(stack: LocalStack, logical_id: str, samples: list[WarmSample]) ->
                 return original(event, context)
             finally:
                 cpu = (time.thread_time() - started) * 1000
-                samples.append(WarmSample(cpu, counted.aws_ms, counted.aws_calls, counted.vendor_ms))
+                samples.append(
+                    WarmSample(cpu, counted.aws_ms, counted.aws_calls, counted.vendor_ms, counted.vendor_calls)
+                )
 
         setattr(module, function.handler, timed)
     try:
@@ -280,8 +287,24 @@ def one_aws_call_ms(env: LocalEnvironment) -> float:
     return report.median(samples[5:])
 
 
+def one_vendor_request_ms(env: LocalEnvironment) -> float:
+    """The vendor side of the same-run baseline: handler-thread CPU of one GET through a plain ``requests``
+    session to a simulator, p50 (the environment not read, as the connectors' sessions do not)."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    samples = []
+    for _ in range(CPU_RUNS + 5):
+        started = time.thread_time()
+        session.get(f"{env.pingone.url}/bench", timeout=5)
+        samples.append((time.thread_time() - started) * 1000)
+    return report.median(samples[5:])
+
+
 def warm_cost(env: LocalEnvironment) -> None:
     baseline = one_aws_call_ms(env)
+    vendor_baseline = one_vendor_request_ms(env)
     webhook_cpu: list[WarmSample] = []
     webhook_wall: list[float] = []
     assert webhook_request(env, "BENCH-WARMUP")[0] == 202
@@ -301,6 +324,7 @@ def warm_cost(env: LocalEnvironment) -> None:
             unlock_wall.append(wall)
     print(f"warm invocations, {CPU_RUNS} each: handler-thread CPU (time.thread_time) p50 against its budget")
     print(f"    {BASELINE:<8} one PutEvents through a plain boto3 client: CPU p50 {baseline:4.2f} ms")
+    print(f"             one GET to a simulator through a plain requests session: CPU p50 {vendor_baseline:4.2f} ms")
     for name, samples, walls in (("webhook", webhook_cpu, webhook_wall), ("unlock", unlock_cpu, unlock_wall)):
         cpu = [sample.cpu_ms for sample in samples]
         verdict = report.Verdict(report.median(cpu), report.CPU_BUDGETS_MS[name], " ms")
@@ -316,6 +340,12 @@ def warm_cost(env: LocalEnvironment) -> None:
         print(
             f"             of which AWS SDK {aws:4.1f} ms ({calls:.0f} calls, {aws / calls:.2f} ms each), "
             f"vendor HTTP {vendor:4.1f} ms, the function's own code {own:4.1f} ms (p50 each)"
+        )
+        vendor_calls = report.median([sample.vendor_calls for sample in samples])
+        floor = calls * baseline + vendor_calls * vendor_baseline  # through plain clients, this machine now
+        print(
+            f"             its {calls:.0f} AWS calls and {vendor_calls:.0f} vendor requests through plain clients: "
+            f"{floor:4.1f} ms, which leaves {verdict.budget - floor:4.1f} ms of the budget for its own code ({own:4.1f} ms)"
         )
 
 

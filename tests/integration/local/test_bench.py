@@ -3,7 +3,8 @@
 The counts are the calls each path needs (no figure of time is asserted): a webhook delivery makes 4
 AWS calls (its delivery record put and completed, the ticket claim, PutEvents) and no vendor call; a
 PingOne unlock of a user whose password is not locked makes 7 (the request's record put and completed,
-the password step's record read, the account step's put and completed, the audit item, PutEvents).
+the password step's record read, the account step's put and completed, the audit item, PutEvents) and 3
+vendor requests (the user look-up, the password's state, the account unlock).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def test_a_webhook_delivery_is_counted_as_four_aws_calls_and_no_vendor_call(env)
             assert webhook_request(env, f"COUNT-{index}")[0] == 202
 
     assert [sample.aws_calls for sample in samples] == [4, 4, 4]
+    assert [sample.vendor_calls for sample in samples] == [0, 0, 0]
     assert all(sample.vendor_ms == 0 for sample in samples)
     assert all(0 < sample.aws_ms <= sample.cpu_ms for sample in samples)
 
@@ -39,6 +41,7 @@ def test_a_warm_unlock_is_counted_as_seven_aws_calls_and_its_vendor_calls(env):
             )
 
     assert [sample.aws_calls for sample in samples] == [7, 7, 7]
+    assert [sample.vendor_calls for sample in samples] == [3, 3, 3]  # the user look-up, password state, unlock
     assert all(sample.vendor_ms > 0 for sample in samples)
     assert all(sample.aws_ms + sample.vendor_ms <= sample.cpu_ms for sample in samples)
 
