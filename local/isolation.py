@@ -78,7 +78,10 @@ class InvocationStdout(io.TextIOBase):
 def _buffer(name: str, empty: type) -> Any:
     buffers = _buffers.get()
     store = _process_buffers if buffers is None else buffers
-    return store.setdefault(name, empty())
+    found = store.get(name)
+    if found is None:
+        found = store[name] = empty()
+    return found
 
 
 class InvocationDict(MutableMapping[str, Any]):

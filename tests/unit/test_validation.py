@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from account_unlock.errors import PermanentError
-from account_unlock.validation import HEX32, UUID, filter_value, path_segment, secure_base_url
+from account_unlock.validation import (
+    HEX32,
+    REFUSED_CATEGORIES,
+    UUID,
+    filter_value,
+    path_segment,
+    plain_text,
+    secure_base_url,
+)
 
 
 @pytest.mark.parametrize("value", ["../../x", "a/b", "%2e%2e", "f0a13f5d-3314-49c8-aede-86a05946172", "", "x" * 40])
@@ -157,3 +166,17 @@ def test_an_accepted_base_url_is_sent_where_it_was_checked(url):
     prepared = urlsplit(requests.Request("GET", accepted + "/x").prepare().url)
     assert prepared.username is None
     assert prepared.scheme == "https" or prepared.hostname in {"localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.parametrize(
+    "value", ["a\x00b", "tab\there", "del\x7f", "\x1f", "nl\n", "c1\x85", "bidi\u202e", "zw\u200b"]
+)
+def test_plain_text_refuses_controls_and_invisible_characters(value):
+    assert not plain_text(value)
+
+
+@given(st.text())
+def test_plain_text_is_the_category_rule_for_every_string(value):
+    """The printable-ASCII shortcut never lets through what the per-character rule refuses."""
+    refused = any(unicodedata.category(char) in REFUSED_CATEGORIES for char in value)
+    assert plain_text(value) is not refused

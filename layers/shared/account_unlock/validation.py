@@ -33,7 +33,12 @@ LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
 
 def plain_text(value: str) -> bool:
-    """Whether ``value`` has no control, invisible-format or separator character (see ``REFUSED_CATEGORIES``)."""
+    """Whether ``value`` has no control, invisible-format or separator character (see ``REFUSED_CATEGORIES``).
+
+    Printable ASCII (the usual identifier) has none, and is told at once without a look-up per character.
+    """
+    if value.isascii() and value.isprintable():
+        return True
     return not any(unicodedata.category(char) in REFUSED_CATEGORIES for char in value)
 
 

@@ -46,9 +46,37 @@ def test_unknown_override_is_refused():
         GENERIC_TICKET.with_overrides({"tickt_id": "x"})
 
 
-def test_invalid_expression_is_a_mapping_error():
+@pytest.mark.parametrize("expression", ["[[[", "ticket.~", "`", "ticket.id |"])
+def test_invalid_expression_is_a_mapping_error(expression):
     with pytest.raises(MappingError, match="not valid"):
-        extract(GENERIC_TICKET.with_overrides({"ticket_id": "[[["}), ticket_body("1", {"id": "x"}))
+        extract(GENERIC_TICKET.with_overrides({"ticket_id": expression}), ticket_body("1", {"id": "x"}))
+
+
+@pytest.mark.parametrize(
+    ("expression", "value"),
+    [
+        ("powertools_json(ticket.raw).id", "not json"),
+        ("powertools_base64(ticket.raw)", "%%% not base64"),
+        ("powertools_base64_gzip(ticket.raw)", "bm90IGd6aXA="),  # base64 of "not gzip"
+        ("length(ticket.raw)", 7),
+    ],
+)
+def test_a_payload_the_expression_cannot_read_is_a_mapping_error_naming_it(expression, value):
+    body = ticket_body("1", {"id": "x"})
+    body["ticket"]["raw"] = value
+    with pytest.raises(MappingError, match="does not fit") as raised:
+        extract(GENERIC_TICKET.with_overrides({"ticket_id": expression}), body)
+    assert expression in str(raised.value)
+    assert str(value) not in str(raised.value)
+
+
+def test_powertools_functions_reach_into_encoded_fields():
+    body = ticket_body("1", {"id": "x"})
+    body["ticket"]["raw"] = '{"id": "INC-9"}'
+    assert (
+        extract(GENERIC_TICKET.with_overrides({"ticket_id": "powertools_json(ticket.raw).id"}), body).ticket_id
+        == "INC-9"
+    )
 
 
 def test_missing_ticket_id_names_the_field():

@@ -3,16 +3,25 @@
 Each field is a JMESPath expression, evaluated with Powertools' JMESPath functions (so
 ``powertools_json(...)`` can reach into JSON-encoded strings). A source kind ships a preset;
 a source's configuration overrides individual fields.
+
+Expressions are compiled once per container. A wrong expression, or a payload an expression cannot read
+(``powertools_json`` of a string that is not JSON, a function given the wrong type), is a
+``MappingError`` naming the expression: a 400, never an error that would carry the payload into a log.
 """
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.jmespath_utils import query
+import jmespath
+from aws_lambda_powertools.utilities.jmespath_utils import PowertoolsFunctions
 from jmespath.exceptions import JMESPathError
+from jmespath.parser import ParsedResult
 
 from account_unlock.models import USER_KEYS
 
@@ -53,13 +62,28 @@ class Extracted:
     delivery_id: str | None
 
 
+SEARCH_OPTIONS = jmespath.Options(custom_functions=PowertoolsFunctions())
+# What evaluating a valid expression can raise on a payload it does not fit: a function's type error, and
+# Powertools' functions decoding what is not JSON, base64 or gzip (ValueError covers the JSON and Unicode errors).
+UNREADABLE = (JMESPathError, ValueError, TypeError, binascii.Error, zlib.error, OSError, EOFError)
+
+
+@lru_cache(maxsize=256)
+def _compiled(expression: str) -> ParsedResult:
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError:
+        raise MappingError(f"mapping expression '{expression}' is not valid") from None
+
+
 def _search(expression: str | None, payload: Any) -> Any:
     if expression is None:
         return None
+    compiled = _compiled(expression)
     try:
-        return query(data=payload, envelope=expression)
-    except JMESPathError:
-        raise MappingError(f"mapping expression '{expression}' is not valid") from None
+        return compiled.search(payload, options=SEARCH_OPTIONS)
+    except UNREADABLE:
+        raise MappingError(f"the payload does not fit mapping expression '{expression}'") from None
 
 
 def _text(value: Any) -> str | None:
