@@ -270,3 +270,16 @@ def test_arbitrary_payloads_map_or_raise_mapping_error(data, kind):
         found = extract(SOURCE_KINDS[kind].preset, payload)
         assert isinstance(found.resolved, bool)
         assert len(found.user) <= 1
+
+
+@pytest.mark.parametrize("expression", ["powertools_json(ticket.id).key", "ticket.~"])
+def test_a_mapping_the_payload_does_not_fit_is_400_naming_the_expression(expression):
+    """A source's own mapping override: not valid, or not able to read this payload (the ticket id is not JSON)."""
+    case = CASES["github-hmac"]
+    config = SourceConfig.model_validate(sample.source_configs()[case.source] | {"mapping": {"ticket_id": expression}})
+    body = encode(case.resolved)
+    with mock.patch.object(webhook, "load_source", return_value=(config, SOURCE_KINDS["github-hmac"])):
+        answer = handle_webhook(case.source, case.sign(body), body)
+    assert answer.status == 400
+    assert expression in answer.body["error"]
+    assert "INC-2001" not in answer.body["error"]
