@@ -28,7 +28,7 @@ READ_TIMEOUT_SECONDS = 2.0  # DynamoDB and EventBridge answer in tens of millise
 MAX_ATTEMPTS = 3
 ATTEMPT_SECONDS = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 # Fixed once: botocore would otherwise assemble its User-Agent from some twenty parts twice per call,
-# about a tenth of the CPU of a warm call (make bench). CloudTrail's userAgent still names the SDK.
+# about a tenth of the CPU of a warm call here (one client, with and without). CloudTrail's userAgent still names the SDK.
 AWS_USER_AGENT = (
     f"{USER_AGENT} Boto3/{boto3.__version__} Botocore/{botocore.__version__} "
     f"Python/{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"

@@ -15,7 +15,7 @@
   retries, and after them the dead-letter queue, take over;
 - the environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) is read once per vendor
   origin, not on every request as ``requests`` does (a container's environment does not change, and
-  that reading cost more CPU than the rest of a request); ``~/.netrc`` is never read: a vendor request
+  reading it was about a quarter of a request's CPU); ``~/.netrc`` is never read: a vendor request
   carries only its connection's credentials.
 """
 

@@ -6,12 +6,12 @@ a source's configuration overrides individual fields.
 
 Expressions are compiled once per container. A wrong expression, or a payload an expression cannot read
 (``powertools_json`` of a string that is not JSON, a function given the wrong type), is a
-``MappingError`` naming the expression: a 400, never an error that would carry the payload into a log.
+``MappingError`` naming the expression, refused as a missing field is, never an error that would carry
+the payload into a log.
 """
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 import zlib
 from dataclasses import dataclass
@@ -64,8 +64,9 @@ class Extracted:
 
 SEARCH_OPTIONS = jmespath.Options(custom_functions=PowertoolsFunctions())
 # What evaluating a valid expression can raise on a payload it does not fit: a function's type error, and
-# Powertools' functions decoding what is not JSON, base64 or gzip (ValueError covers the JSON and Unicode errors).
-UNREADABLE = (JMESPathError, ValueError, TypeError, binascii.Error, zlib.error, OSError, EOFError)
+# Powertools' functions decoding what is not JSON, base64 or gzip (ValueError covers the JSON, base64 and
+# Unicode errors; a gzip stream that is not one raises OSError or EOFError).
+UNREADABLE = (JMESPathError, ValueError, TypeError, zlib.error, OSError, EOFError)
 
 
 @lru_cache(maxsize=256)
