@@ -272,6 +272,16 @@ def timed_ms(call: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, result
 
 
+def thread_cpu_p50_ms(call: Callable[[], Any], warmup: int = 5) -> float:
+    """Handler-thread CPU of ``call``, p50 of CPU_RUNS after ``warmup`` unmeasured runs."""
+    samples = []
+    for _ in range(warmup + CPU_RUNS):
+        started = time.thread_time()
+        call()
+        samples.append((time.thread_time() - started) * 1000)
+    return report.median(samples[warmup:])
+
+
 def one_aws_call_ms(env: LocalEnvironment) -> float:
     """The same-run baseline of the warm figures: handler-thread CPU of one PutEvents (one entry) through a
     plain boto3 client, p50: the unit the functions' CPU is mostly made of, and the machine's speed now."""
@@ -279,12 +289,7 @@ def one_aws_call_ms(env: LocalEnvironment) -> float:
 
     events = boto3.client("events")
     entry = {"Source": "bench", "DetailType": "Bench", "Detail": "{}", "EventBusName": env.stack.bus_name}
-    samples = []
-    for _ in range(CPU_RUNS + 5):
-        started = time.thread_time()
-        events.put_events(Entries=[entry])
-        samples.append((time.thread_time() - started) * 1000)
-    return report.median(samples[5:])
+    return thread_cpu_p50_ms(partial(events.put_events, Entries=[entry]))
 
 
 def one_vendor_request_ms(env: LocalEnvironment) -> float:
@@ -294,12 +299,7 @@ def one_vendor_request_ms(env: LocalEnvironment) -> float:
 
     session = requests.Session()
     session.trust_env = False
-    samples = []
-    for _ in range(CPU_RUNS + 5):
-        started = time.thread_time()
-        session.get(f"{env.pingone.url}/bench", timeout=5)
-        samples.append((time.thread_time() - started) * 1000)
-    return report.median(samples[5:])
+    return thread_cpu_p50_ms(partial(session.get, f"{env.pingone.url}/bench", timeout=5))
 
 
 def warm_cost(env: LocalEnvironment) -> None:
